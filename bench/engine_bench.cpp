@@ -1,0 +1,147 @@
+// Engine micro-benchmarks (Google Benchmark). bench/run_bench.py runs this and node-seal's
+// bench/node_seal_bench.js in the same run and prints ratios. Single-threaded.
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <random>
+
+#include "engine/ckks/encoder.h"
+#include "engine/rlwe/decryptor.h"
+#include "engine/rlwe/encryptor.h"
+#include "engine/rlwe/keygen.h"
+
+namespace {
+
+using namespace ei;
+
+struct Setup {
+  rlwe::ContextPtr ctx;
+  std::unique_ptr<ckks::Encoder> encoder;
+  std::unique_ptr<rlwe::KeyGenerator> keygen;
+  rlwe::PublicKey pk;
+  std::vector<double> values;
+  double scale = 0;
+};
+
+// Parameter sets shared with node_seal_bench.js.
+const std::map<std::int64_t, std::vector<int>> kBits = {
+    {8192, {60, 40, 40, 60}},
+    {16384, {60, 40, 40, 40, 40, 40, 40, 60}},
+};
+
+Setup& setup(std::int64_t n) {
+  static std::map<std::int64_t, Setup> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  Setup s;
+  auto parms = rlwe::make_ckks_parameters(static_cast<std::uint64_t>(n), kBits.at(n));
+  s.ctx = *rlwe::Context::create(*parms);
+  s.encoder = std::make_unique<ckks::Encoder>(s.ctx);
+  s.keygen = std::make_unique<rlwe::KeyGenerator>(s.ctx);
+  s.pk = s.keygen->create_public_key();
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> uni(-1, 1);
+  s.values.resize(static_cast<std::size_t>(n / 2));
+  for (auto& v : s.values) v = uni(rng);
+  s.scale = std::ldexp(1.0, 40);
+  return cache.emplace(n, std::move(s)).first->second;
+}
+
+// Per limb: transform every limb of one first-level polynomial, report time / limbs.
+void BM_ntt_forward(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  const auto& level = s.ctx->first_context_data();
+  const std::size_t n = level.poly_modulus_degree();
+  std::vector<std::uint64_t> poly(n * level.coeff_modulus_size());
+  std::mt19937_64 rng(2);
+  for (std::size_t j = 0; j < level.coeff_modulus_size(); ++j)
+    for (std::size_t i = 0; i < n; ++i) poly[j * n + i] = rng() % level.coeff_modulus()[j].value();
+  for (auto _ : state) {
+    for (std::size_t j = 0; j < level.coeff_modulus_size(); ++j) level.ntt(j).forward(poly.data() + j * n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["limbs"] = static_cast<double>(level.coeff_modulus_size());
+}
+
+void BM_ntt_inverse(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  const auto& level = s.ctx->first_context_data();
+  const std::size_t n = level.poly_modulus_degree();
+  std::vector<std::uint64_t> poly(n * level.coeff_modulus_size());
+  std::mt19937_64 rng(3);
+  for (std::size_t j = 0; j < level.coeff_modulus_size(); ++j)
+    for (std::size_t i = 0; i < n; ++i) poly[j * n + i] = rng() % level.coeff_modulus()[j].value();
+  for (auto _ : state) {
+    for (std::size_t j = 0; j < level.coeff_modulus_size(); ++j) level.ntt(j).inverse(poly.data() + j * n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["limbs"] = static_cast<double>(level.coeff_modulus_size());
+}
+
+void BM_encode(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  rlwe::Plaintext pt;
+  for (auto _ : state) {
+    if (!s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, pt).ok()) state.SkipWithError("encode");
+    benchmark::DoNotOptimize(pt.data.data());
+  }
+}
+
+void BM_encrypt_public(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  rlwe::Plaintext pt;
+  (void)s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, pt);
+  rlwe::Encryptor enc(s.ctx, s.pk);
+  rlwe::Ciphertext ct;
+  for (auto _ : state) {
+    if (!enc.encrypt(pt, ct).ok()) state.SkipWithError("encrypt");
+    benchmark::DoNotOptimize(ct.data.data());
+  }
+}
+
+void BM_encrypt_symmetric(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  rlwe::Plaintext pt;
+  (void)s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, pt);
+  rlwe::Encryptor enc(s.ctx, s.keygen->secret_key());
+  rlwe::Ciphertext ct;
+  for (auto _ : state) {
+    if (!enc.encrypt_symmetric(pt, ct).ok()) state.SkipWithError("encrypt");
+    benchmark::DoNotOptimize(ct.data.data());
+  }
+}
+
+void BM_decrypt(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  rlwe::Plaintext pt;
+  (void)s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, pt);
+  rlwe::Ciphertext ct;
+  (void)rlwe::Encryptor(s.ctx, s.pk).encrypt(pt, ct);
+  rlwe::Decryptor dec(s.ctx, s.keygen->secret_key());
+  for (auto _ : state) {
+    if (!dec.decrypt(ct, pt).ok()) state.SkipWithError("decrypt");
+    benchmark::DoNotOptimize(pt.data.data());
+  }
+}
+
+void BM_decode(benchmark::State& state) {
+  auto& s = setup(state.range(0));
+  rlwe::Plaintext pt;
+  (void)s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, pt);
+  std::vector<double> out;
+  for (auto _ : state) {
+    if (!s.encoder->decode(pt, out).ok()) state.SkipWithError("decode");
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_ntt_forward)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ntt_inverse)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_encode)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_decode)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_encrypt_public)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_encrypt_symmetric)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_decrypt)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK_MAIN();
