@@ -44,6 +44,11 @@ namespace ei {
   X(KEY_MISMATCH, "a key does not belong to this context or level")                                \
   X(INVALID_FIELD, "a field holds a value outside its domain (e.g. an NTT flag byte other than 0/1)")\
   X(UNKNOWN_OBJECT_KIND, "the bytes do not look like any SEAL object kind the engine knows")        \
+  X(SCALE_MISMATCH, "operands of an evaluator operation have scales that are not close")            \
+  X(LEVEL_MISMATCH, "operands of an evaluator operation are at different levels (parms_id)")        \
+  X(TRANSPARENT_RESULT, "the result would be a transparent ciphertext (every c1.. polynomial zero)") \
+  X(END_OF_MODULUS_CHAIN, "the operation needs a lower level than the chain has")                   \
+  X(MISSING_KEY, "the evaluation key needed (relinearization or a Galois element) is absent")       \
   X(INTERNAL, "an engine invariant failed (a bug)")
 
 enum class Code : std::uint16_t {

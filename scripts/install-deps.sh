@@ -7,6 +7,7 @@ PACKAGES=(
   clang clang-tidy clang-format libclang-rt-14-dev llvm
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   libsodium-dev libssl-dev zlib1g-dev libzstd-dev
+  libboost1.81-dev libtomlplusplus-dev libsqlite3-dev libcurl4-openssl-dev
   python3 python3-venv python3-dev nodejs npm
 )
 

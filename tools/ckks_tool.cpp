@@ -26,7 +26,7 @@ namespace {
 using ei::Code;
 using ei::Result;
 using ei::Status;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 namespace rlwe = ei::rlwe;
 namespace ser = ei::ser;
 

@@ -51,6 +51,13 @@ struct EncoderKernels {
   void (*round)(const double* x, std::size_t n, std::int64_t* t);
   // out_i = t_i mod q. REQUIRES |t_i| < q.
   void (*residues)(const std::int64_t* t, std::size_t n, std::uint64_t q, std::uint64_t* out);
+  // dst = src; false if some src_i ≥ q. REQUIRES q < 2^63.
+  bool (*copy_below)(const std::uint64_t* src, std::size_t n, std::uint64_t q, std::uint64_t* dst);
+  // SEAL's decode conversion of n composed coefficients (L words each, coefficient-major) to
+  // doubles: re_i = (X_i ≥ thr ? X_i − Q : X_i) word by word with weights s_j, im_i = 0.
+  void (*to_double)(const std::uint64_t* x, std::size_t n, std::size_t limbs,
+                    const std::uint64_t* q, const std::uint64_t* thr, const double* weight,
+                    double* re, double* im);
 };
 }  // namespace detail
 
@@ -66,16 +73,19 @@ template <>
 struct Vec<2> {
   typedef double D __attribute__((vector_size(16)));
   typedef std::int64_t I __attribute__((vector_size(16)));
+  typedef std::uint64_t U __attribute__((vector_size(16)));
 };
 template <>
 struct Vec<4> {
   typedef double D __attribute__((vector_size(32)));
   typedef std::int64_t I __attribute__((vector_size(32)));
+  typedef std::uint64_t U __attribute__((vector_size(32)));
 };
 template <>
 struct Vec<8> {
   typedef double D __attribute__((vector_size(64)));
   typedef std::int64_t I __attribute__((vector_size(64)));
+  typedef std::uint64_t U __attribute__((vector_size(64)));
 };
 
 template <class V, class T>
@@ -86,14 +96,29 @@ template <class V, class T>
 EI_CKKS_INLINE void vstore(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
+// All lanes = x. (x − (+0.0) is x for every x, −0.0 and NaN included; compilers emit a broadcast.)
 template <class D, std::size_t... Is>
 EI_CKKS_INLINE void splat(D& v, double x, std::index_sequence<Is...>) {
-  v = D{(static_cast<void>(Is), x)...};
+  const D zero{};
+  v = x - zero;
 }
-// Lane l takes r[l / (2G)]: the root of the size-2G block that lane l belongs to.
+// All lanes = *p, by a narrow load and a permute (GCC builds poor code for scalar broadcasts
+// inside these kernels). May read p[1] (the root tables are padded).
+template <class D, std::size_t... Is>
+EI_CKKS_INLINE void splat_load(D& v, const double* p, std::index_sequence<Is...>) {
+  typename Vec<2>::D h;
+  vload(h, p);
+  v = __builtin_shufflevector(h, h, static_cast<int>(Is * 0)...);
+}
+// Lane l takes r[l / (2G)]: the root of the size-2G block that lane l belongs to. One load of
+// max(W/2, 2) roots and one permute; may read up to that many roots past the last one used (the
+// root tables are padded for that).
 template <std::size_t G, class D, std::size_t... Is>
-EI_CKKS_INLINE void expand_roots(D& v, const double* r, std::index_sequence<Is...>) {
-  v = D{r[Is / (2 * G)]...};
+EI_CKKS_INLINE void expand_roots(D& v, const double* r, std::index_sequence<Is...> seq) {
+  static_cast<void>(seq);
+  typename Vec<(sizeof...(Is) >= 4 ? sizeof...(Is) / 2 : 2)>::D h;
+  vload(h, r);
+  v = __builtin_shufflevector(h, h, static_cast<int>(Is / (2 * G))...);
 }
 // Lane l takes lane l ^ G: each lane's butterfly partner at gap G.
 template <std::size_t G, class D, std::size_t... Is>
@@ -115,7 +140,8 @@ EI_CKKS_INLINE void select_xy(D& out, const D& a, const D& b, std::index_sequenc
 // by the stage order alone. So the kernels may (and do) run two stages per pass over memory
 // (radix 4), all gaps below the vector width in registers, and the stages whose blocks fit in L1
 // one cache block at a time. None of this changes a value.
-constexpr std::size_t kCacheBlock = 1024;  // values per cache block: 16 KiB of re + im
+constexpr std::size_t kCacheBlock = 1024;
+constexpr std::size_t kRootPadding = 8;  // ≥ the widest vector  // values per cache block: 16 KiB of re + im
 
 inline std::size_t inverse_root_base(std::size_t n, std::size_t gap) { return 1 + n - n / gap; }
 inline std::size_t forward_root_base(std::size_t n, std::size_t gap) { return n / (2 * gap); }
@@ -516,6 +542,98 @@ EI_CKKS_INLINE void residues_impl(const std::int64_t* t, std::size_t n, std::uin
   }
 }
 
+template <std::size_t W>
+EI_CKKS_INLINE bool copy_below_impl(const std::uint64_t* src, std::size_t n, std::uint64_t q,
+                                    std::uint64_t* dst) {
+  using U = typename Vec<W>::U;
+  const U zero{};
+  const U qv = zero + q;
+  U bad{};
+  for (std::size_t i = 0; i < n; i += W) {
+    U v;
+    vload(v, src + i);
+    vstore(dst + i, v);
+    // With q < 2^63: v < q ⇔ the top bit of v − q (mod 2^64) is set and that of v is clear.
+    bad |= ~(v - qv) | v;
+  }
+  std::uint64_t any = 0;
+  for (std::size_t l = 0; l < W; ++l) any |= bad[l];
+  return (any >> 63) == 0;
+}
+
+template <class To, class From>
+EI_CKKS_INLINE void vbits(To& t, const From& f) {
+  static_assert(sizeof(To) == sizeof(From));
+  std::memcpy(&t, &f, sizeof t);
+}
+
+// Word j of W consecutive coefficients (stride `limbs`).
+template <class U, std::size_t... Is>
+EI_CKKS_INLINE void gather_word(U& v, const std::uint64_t* x, std::size_t limbs,
+                                std::index_sequence<Is...>) {
+  v = U{x[Is * limbs]...};
+}
+
+// SEAL's per-coefficient loop (ckks.h decode_internal), W coefficients at a time, branch-free:
+//   X ≥ thr, w_j > Q_j:  acc += (w_j − Q_j)·s_j
+//   X ≥ thr, w_j ≤ Q_j:  acc −= (Q_j − w_j)·s_j    (as acc + (−t): the same IEEE operation)
+//   X < thr:             acc += w_j·s_j
+// A zero difference adds ±0.0, which leaves acc unchanged (acc is never −0.0) exactly like SEAL's
+// skipped term, and never forms 0·inf when s_j overflows. u64 → double is the correctly rounded
+// conversion, built from two exact 32-bit halves (hi·2^32 is exact, the sum rounds once).
+template <std::size_t W>
+EI_CKKS_INLINE void to_double_impl(const std::uint64_t* x, std::size_t n, std::size_t limbs,
+                                   const std::uint64_t* q, const std::uint64_t* thr,
+                                   const double* weight, double* re, double* im) {
+  using D = typename Vec<W>::D;
+  using U = typename Vec<W>::U;
+  constexpr auto kSeq = std::make_index_sequence<W>{};
+  const U zero{};
+  const U ones = ~zero;
+  const U sign = zero + (std::uint64_t{1} << 63);
+  const U low32 = zero + std::uint64_t{0xFFFFFFFF};
+  const U magic = zero + std::uint64_t{0x4330000000000000};  // the bits of 2^52
+  D two52, two32;
+  splat(two52, 4503599627370496.0, kSeq);
+  splat(two32, 4294967296.0, kSeq);
+  const D dzero{};
+  for (std::size_t i = 0; i < n; i += W) {
+    const std::uint64_t* block = x + i * limbs;
+    // X ≥ thr: from the lowest word up, ge = (w > t) | ((w == t) & ge), starting from "equal".
+    U neg = ones;
+    for (std::size_t j = 0; j < limbs; ++j) {
+      U w;
+      gather_word(w, block + j, limbs, kSeq);
+      const U t = zero + thr[j];
+      neg = __builtin_convertvector(w > t, U) | (__builtin_convertvector(w == t, U) & neg);
+    }
+    D acc = dzero;
+    for (std::size_t j = 0; j < limbs; ++j) {
+      U w;
+      gather_word(w, block + j, limbs, kSeq);
+      const U qj = zero + q[j];
+      const U above = __builtin_convertvector(w > qj, U);
+      const U diff = ((w - qj) & above) | ((qj - w) & ~above);
+      const U mag = (diff & neg) | (w & ~neg);
+      D hi, lo, s, term;
+      vbits(hi, (mag >> 32) | magic);
+      vbits(lo, (mag & low32) | magic);
+      hi -= two52;  // exact: the high and low halves as doubles
+      lo -= two52;
+      splat(s, weight[j], kSeq);
+      const D t = (hi * two32 + lo) * s;
+      U tbits;
+      vbits(tbits, t);
+      const U keep = __builtin_convertvector(mag != zero, U);
+      const U flip = neg & ~above & sign;
+      vbits(term, (tbits & keep) ^ flip);
+      acc += term;
+    }
+    vstore(re + i, acc);
+    vstore(im + i, dzero);
+  }
+}
+
 // Baseline: 2 lanes (SSE2 on x86-64; whatever the target offers elsewhere).
 void inverse_dwt_v2(double* re, double* im, int log_n, const double* rr, const double* ri,
                     double fix) {
@@ -529,8 +647,15 @@ void round_v2(const double* x, std::size_t n, std::int64_t* t) { round_impl<2>(x
 void residues_v2(const std::int64_t* t, std::size_t n, std::uint64_t q, std::uint64_t* out) {
   residues_impl<2>(t, n, q, out);
 }
+bool copy_below_v2(const std::uint64_t* src, std::size_t n, std::uint64_t q, std::uint64_t* dst) {
+  return copy_below_impl<2>(src, n, q, dst);
+}
+void to_double_v2(const std::uint64_t* x, std::size_t n, std::size_t limbs, const std::uint64_t* q,
+                  const std::uint64_t* thr, const double* weight, double* re, double* im) {
+  to_double_impl<2>(x, n, limbs, q, thr, weight, re, im);
+}
 constexpr EncoderKernels kKernelsGeneric{inverse_dwt_v2, forward_dwt_v2, max_abs_v2, round_v2,
-                                         residues_v2};
+                                         residues_v2,    copy_below_v2,  to_double_v2};
 
 #if defined(__x86_64__)
 #define EI_CKKS_HAVE_X86_KERNELS 1
@@ -556,8 +681,17 @@ EI_CKKS_AVX2 void residues_v4(const std::int64_t* t, std::size_t n, std::uint64_
                               std::uint64_t* out) {
   residues_impl<4>(t, n, q, out);
 }
+EI_CKKS_AVX2 bool copy_below_v4(const std::uint64_t* src, std::size_t n, std::uint64_t q,
+                                std::uint64_t* dst) {
+  return copy_below_impl<4>(src, n, q, dst);
+}
+EI_CKKS_AVX2 void to_double_v4(const std::uint64_t* x, std::size_t n, std::size_t limbs,
+                               const std::uint64_t* q, const std::uint64_t* thr,
+                               const double* weight, double* re, double* im) {
+  to_double_impl<4>(x, n, limbs, q, thr, weight, re, im);
+}
 constexpr EncoderKernels kKernelsAvx2{inverse_dwt_v4, forward_dwt_v4, max_abs_v4, round_v4,
-                                      residues_v4};
+                                      residues_v4,    copy_below_v4,  to_double_v4};
 
 EI_CKKS_AVX512 void inverse_dwt_v8(double* re, double* im, int log_n, const double* rr,
                                    const double* ri, double fix) {
@@ -577,8 +711,17 @@ EI_CKKS_AVX512 void residues_v8(const std::int64_t* t, std::size_t n, std::uint6
                                 std::uint64_t* out) {
   residues_impl<8>(t, n, q, out);
 }
+EI_CKKS_AVX512 bool copy_below_v8(const std::uint64_t* src, std::size_t n, std::uint64_t q,
+                                  std::uint64_t* dst) {
+  return copy_below_impl<8>(src, n, q, dst);
+}
+EI_CKKS_AVX512 void to_double_v8(const std::uint64_t* x, std::size_t n, std::size_t limbs,
+                                 const std::uint64_t* q, const std::uint64_t* thr,
+                                 const double* weight, double* re, double* im) {
+  to_double_impl<8>(x, n, limbs, q, thr, weight, re, im);
+}
 constexpr EncoderKernels kKernelsAvx512{inverse_dwt_v8, forward_dwt_v8, max_abs_v8, round_v8,
-                                        residues_v8};
+                                        residues_v8,    copy_below_v8,  to_double_v8};
 #endif
 
 const EncoderKernels* select_kernels(SimdLevel want, SimdLevel* got) {
@@ -742,10 +885,11 @@ Encoder::Encoder(rlwe::ContextPtr context, SimdLevel simd) : context_(std::move(
 
   // root_powers[i] = root(bitrev(i)), inv_root_powers[i] = conj(root(bitrev(i − 1) + 1)).
   const ComplexRoots roots(static_cast<std::size_t>(m));
-  root_re_.assign(n_, 0.0);
-  root_im_.assign(n_, 0.0);
-  inv_root_re_.assign(n_, 0.0);
-  inv_root_im_.assign(n_, 0.0);
+  // Padded: expand_roots may read a few entries past the last root a stage uses.
+  root_re_.assign(n_ + kRootPadding, 0.0);
+  root_im_.assign(n_ + kRootPadding, 0.0);
+  inv_root_re_.assign(n_ + kRootPadding, 0.0);
+  inv_root_im_.assign(n_ + kRootPadding, 0.0);
   for (std::size_t i = 1; i < n_; ++i) {
     roots.get(static_cast<std::size_t>(reverse_bits(i, log_n_)), root_re_[i], root_im_[i]);
     double re = 0;
@@ -951,23 +1095,18 @@ Status Encoder::decode_to_scratch(const rlwe::Plaintext& plain, const double*& r
                                      " words, coeff_count is " +
                                      std::to_string(plain.coeff_count)};
   }
+  // Copy into scratch, checking every word against its modulus on the way (SEAL's is_valid_for),
+  // then the scale (SEAL's decode check, after is_valid_for).
+  Scratch& s = thread_scratch();
+  std::uint64_t* a = grow(s.words_a, n * limbs);
   const std::span<const math::Modulus> moduli = cd->coeff_modulus();
   for (std::size_t j = 0; j < limbs; ++j) {
-    const std::uint64_t q = moduli[j].value();
-    const std::uint64_t* limb = plain.data.data() + j * n;
-    std::uint64_t max_word = 0;
-    for (std::size_t i = 0; i < n; ++i) max_word = std::max(max_word, limb[i]);
-    if (max_word >= q) {
+    if (!kernels_->copy_below(plain.data.data() + j * n, n, moduli[j].value(), a + j * n)) {
       return {Code::COEFF_OUT_OF_RANGE,
               "a coefficient of limb " + std::to_string(j) + " is not below its modulus"};
     }
   }
-  const int total_bits = cd->total_coeff_modulus_bit_count();
-  EI_RETURN_IF_ERROR(check_scale(plain.scale, 0, total_bits));
-
-  Scratch& s = thread_scratch();
-  std::uint64_t* a = grow(s.words_a, n * limbs);
-  std::copy_n(plain.data.data(), n * limbs, a);
+  EI_RETURN_IF_ERROR(check_scale(plain.scale, 0, cd->total_coeff_modulus_bit_count()));
   for (std::size_t j = 0; j < limbs; ++j) cd->ntt(j).inverse(a + j * n);
   const std::uint64_t* x = a;
   if (limbs > 1) {
@@ -976,57 +1115,15 @@ Status Encoder::decode_to_scratch(const rlwe::Plaintext& plain, const double*& r
     x = b;
   }
 
+  // SEAL's word-wise signed difference against Q, accumulated from word 0 upward, word j weighted
+  // by s_j = (1/scale)·2^(64j) (computed by repeated multiplication, as SEAL), no borrow.
+  std::array<double, limits::kMaxCoeffModulusCount> weight{};
+  weight[0] = 1.0 / plain.scale;
+  for (std::size_t j = 1; j < limbs; ++j) weight[j] = weight[j - 1] * kTwoPow64;
   double* re = grow(s.re, n);
   double* im = grow(s.im, n);
-  const double inv_scale = 1.0 / plain.scale;
-  if (limbs == 1) {
-    // The general loop below for L = 1: X < q, so only the "Q − X" branch applies when negative,
-    // and 0.0 ± y = ±y exactly.
-    const std::uint64_t q = moduli[0].value();
-    const std::uint64_t thr = upper_half_threshold_[cd->chain_index()][0];
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t v = x[i];
-      re[i] = v >= thr ? -(static_cast<double>(q - v) * inv_scale)
-                       : (v != 0 ? static_cast<double>(v) * inv_scale : 0.0);
-      im[i] = 0.0;
-    }
-  } else {
-    // SEAL's word-wise signed difference against Q, accumulated from word 0 upward, each word
-    // weighted by (1/scale)·2^(64j), no borrow between words.
-    std::array<double, limits::kMaxCoeffModulusCount> weight{};
-    weight[0] = inv_scale;
-    for (std::size_t j = 1; j < limbs; ++j) weight[j] = weight[j - 1] * kTwoPow64;
-    const std::uint64_t* q = cd->rns_base().base_prod().data();
-    const std::uint64_t* thr = upper_half_threshold_[cd->chain_index()].data();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t* w = x + i * limbs;
-      bool negative = true;  // X ≥ thr, compared from the top word
-      for (std::size_t j = limbs; j-- > 0;) {
-        if (w[j] != thr[j]) {
-          negative = w[j] > thr[j];
-          break;
-        }
-      }
-      double acc = 0.0;
-      if (negative) {
-        for (std::size_t j = 0; j < limbs; ++j) {
-          if (w[j] > q[j]) {
-            const std::uint64_t d = w[j] - q[j];
-            acc += d != 0 ? static_cast<double>(d) * weight[j] : 0.0;
-          } else {
-            const std::uint64_t d = q[j] - w[j];
-            acc -= d != 0 ? static_cast<double>(d) * weight[j] : 0.0;
-          }
-        }
-      } else {
-        for (std::size_t j = 0; j < limbs; ++j) {
-          acc += w[j] != 0 ? static_cast<double>(w[j]) * weight[j] : 0.0;
-        }
-      }
-      re[i] = acc;
-      im[i] = 0.0;
-    }
-  }
+  kernels_->to_double(x, n, limbs, cd->rns_base().base_prod().data(),
+                      upper_half_threshold_[cd->chain_index()].data(), weight.data(), re, im);
 
   kernels_->forward_dwt(re, im, log_n_, root_re_.data(), root_im_.data());
   re_out = re;

@@ -90,7 +90,7 @@ void compress(State& s, const std::uint8_t* block, bool last) noexcept {
   v[12] ^= s.t0;
   v[13] ^= s.t1;
   if (last) v[14] = ~v[14];  // f0 = all ones; f1 (last node) is never set by BLAKE2b/BLAKE2Xb
-  const auto g = [&](int r, int i, std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d) {
+  const auto g = [&](std::size_t r, std::size_t i, std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d) {
     a = a + b + m[kSigma[r][2 * i]];
     d = std::rotr(d ^ a, 32);
     c = c + d;
@@ -100,7 +100,7 @@ void compress(State& s, const std::uint8_t* block, bool last) noexcept {
     c = c + d;
     b = std::rotr(b ^ c, 63);
   };
-  for (int r = 0; r < 12; ++r) {
+  for (std::size_t r = 0; r < 12; ++r) {
     g(r, 0, v[0], v[4], v[8], v[12]);
     g(r, 1, v[1], v[5], v[9], v[13]);
     g(r, 2, v[2], v[6], v[10], v[14]);

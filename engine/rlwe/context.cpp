@@ -136,6 +136,8 @@ Result<std::shared_ptr<const Context>> Context::create(const EncryptionParameter
   }
   std::shared_ptr<const std::vector<math::NttTables>> shared_tables = std::move(tables);
 
+  auto key_rns = std::make_shared<const math::RnsBase>(std::move(key_base).value());
+
   std::shared_ptr<Context> ctx(new Context());
   ctx->security_ = security;
   // Key level first, then drop the last prime until one remains (SEAL's expand_mod_chain).
@@ -151,7 +153,7 @@ Result<std::shared_ptr<const Context>> Context::create(const EncryptionParameter
     data->log_n_ = log_n;
     data->moduli_.assign(moduli.begin(), moduli.begin() + static_cast<std::ptrdiff_t>(count));
     if (count == moduli.size()) {
-      data->rns_base_ = std::make_shared<const math::RnsBase>(std::move(key_base).value());
+      data->rns_base_ = key_rns;
     } else {
       EI_ASSIGN_OR_RETURN(auto base, math::RnsBase::create(data->moduli_));
       data->rns_base_ = std::make_shared<const math::RnsBase>(std::move(base));

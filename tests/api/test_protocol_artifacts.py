@@ -381,6 +381,8 @@ def check_examples(index: dict, cat: dict, spec: dict, schemas: dict[str, dict],
     listed_files = {"index.json", "README.md"}
     seen_codes, seen_ops = set(), set()
     ops = {f"{m.upper()} {p}": op for p, m, op in operations(spec)}
+    ids = [ex["id"] for ex in index["examples"]]
+    found += [f"duplicate example id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
     for ex in index["examples"]:
         eid = ex["id"]
         if "file" in ex:  # a non-HTTP artifact (registry file)
@@ -399,6 +401,8 @@ def check_examples(index: dict, cat: dict, spec: dict, schemas: dict[str, dict],
             if not (EXAMPLES / req["body"]).exists():
                 found.append(f"{eid}: missing {req['body']}")
                 continue
+            for rel in req.get("also_satisfies", []):
+                found += [f"{eid} request vs {rel}: {e}" for e in errors_of(rel, load(req["body"]), reg)]
             if req.get("schema"):
                 errs = errors_of(req["schema"], load(req["body"]), reg)
                 if req.get("valid", True) and errs:
@@ -433,6 +437,24 @@ def check_examples(index: dict, cat: dict, spec: dict, schemas: dict[str, dict],
                 found.append(f"{eid}: success example without a response body")
         if status in (201, 202) and "Location" not in headers:
             found.append(f"{eid}: {status} without Location")
+        # ---- jobs: 200 from POST /infer is final, 202 is pending; a failed job's problem is a catalogue problem
+        if isinstance(body, dict) and resp.get("schema") == "schemas/job.json":
+            if ex["operation"] in ("POST /infer", "POST /v1/infer"):
+                want_status = {200: ("completed", "failed"), 202: ("queued", "running")}.get(status, ())
+                if body.get("status") not in want_status:
+                    found.append(f"{eid}: POST /infer answered {status} with job status {body.get('status')!r}")
+            if body.get("status") == "failed":
+                p = body.get("problem", {})
+                c = codes.get(p.get("code"))
+                if c is None:
+                    found.append(f"{eid}: failed job's problem code {p.get('code')!r} not in the catalogue")
+                else:
+                    for k, v in {"type": cat["type_prefix"] + p["code"], "title": c["title"], "status": c["status"],
+                                 "retryable": c["retryable"]}.items():
+                        if p.get(k) != v:
+                            found.append(f"{eid}: failed job's problem {k} = {p.get(k)!r}, expected {v!r}")
+                if body.get("error") != p.get("detail"):
+                    found.append(f"{eid}: failed job's error differs from problem.detail")
         # ---- error examples
         if "code" in ex:
             code = ex["code"]
@@ -604,23 +626,37 @@ def test_openapi_refs_negative():
     assert check_openapi_refs(broken, schema_files())
 
 
-def test_openapi_uses_schema_files_not_copies():
-    """Request and response bodies are $refs to schemas/ (allOf/anyOf of $refs allowed), never inline copies."""
+def check_bodies_reference_schema_files(spec: dict) -> list[str]:
+    """JSON request and response bodies are $refs to schemas/ (allOf/anyOf of $refs allowed), never copies."""
     found = []
-    for path, method, op in operations(openapi()):
+    for path, method, op in operations(spec):
         bodies = []
         if "requestBody" in op:
             bodies += [(f"{method} {path} request", m["schema"]) for m in op["requestBody"]["content"].values()]
         for status, resp in op["responses"].items():
             for media, m in resp.get("content", {}).items():
-                if media.startswith("application/"):
-                    if media != "application/yaml":
-                        bodies.append((f"{method} {path} {status}", m["schema"]))
+                if media.startswith("application/") and media != "application/yaml":
+                    bodies.append((f"{method} {path} {status}", m["schema"]))
         for where, schema in bodies:
             parts = schema.get("allOf") or schema.get("anyOf") or [schema]
-            if not all(set(p) == {"$ref"} and p["$ref"].startswith("schemas/") for p in parts) or len(schema) != 1:
+            refs = [p for p in parts if set(p) == {"$ref"} and p["$ref"].startswith("schemas/")]
+            # besides $refs, only a narrowing of the job status (200: final, 202: pending) is allowed inline
+            narrowing = [p for p in parts
+                         if p == {"properties": {"status": {"enum": p.get("properties", {}).get("status", {}).get("enum")}}}]
+            if not refs or len(refs) + len(narrowing) != len(parts) or len(schema) != 1:
                 found.append(where)
-    assert found == []
+    return found
+
+
+def test_openapi_uses_schema_files_not_copies():
+    assert check_bodies_reference_schema_files(openapi()) == []
+
+
+def test_openapi_copies_are_detected():
+    spec = copy.deepcopy(openapi())
+    spec["paths"]["/v1/health"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = \
+        copy.deepcopy(schema_files()["schemas/health-response.json"])
+    assert check_bodies_reference_schema_files(spec) == ["get /v1/health 200"]
 
 
 def test_bundled_openapi_is_self_contained_and_valid():
@@ -747,6 +783,16 @@ def test_mutated_examples_are_rejected():
         b["detail"] = "bad payload " + body("error-bad-encoding.request.json")["inputs"][1]["payload"]
         o["error-bad-encoding.response.json"] = b
     assert any("echoes" in f for f in _mutated_index_check(echo))
+
+    def final_in_202(index, o, body):
+        o["root-infer-accepted.response.json"] = body("root-job-completed.response.json")
+    assert any("answered 202 with job status 'completed'" in f for f in _mutated_index_check(final_in_202))
+
+    def failed_problem_drift(index, o, body):
+        b = copy.deepcopy(body("root-job-failed.response.json"))
+        b["problem"]["retryable"] = True
+        o["root-job-failed.response.json"] = b
+    assert any("failed job's problem retryable" in f for f in _mutated_index_check(failed_problem_drift))
 
     def drop_code(index, o, body):
         index["examples"] = [e for e in index["examples"] if e.get("code") != "TRANSPARENT_CIPHERTEXT"]
