@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 
 #include "engine/ckks/encoder.h"
+#include "engine/ckks/evaluator.h"
 #include "engine/math/primes.h"
 #include "engine/rlwe/decryptor.h"
 #include "engine/rlwe/encryptor.h"
@@ -455,6 +457,104 @@ int run_decode(const DecryptCmd& c) {
   return 0;
 }
 
+// ---------------------------------------------------------------- eval
+struct EvalCmd {
+  std::string op;
+  std::vector<std::string> files;  // inputs…, output last
+  std::string params, plain, relin_keys, galois_keys, compression = "none";
+  int steps = 0;
+  std::optional<std::size_t> level;
+  bool insecure = false;
+};
+
+// Operand count per operation (ciphertext inputs before OUT).
+Result<std::size_t> eval_arity(const std::string& op) {
+  static const std::map<std::string, std::size_t> kArity = {
+      {"add", 2}, {"sub", 2}, {"multiply", 2}, {"negate", 1}, {"square", 1}, {"add_plain", 1},
+      {"sub_plain", 1}, {"multiply_plain", 1}, {"relinearize", 1}, {"rescale", 1}, {"mod_switch", 1},
+      {"rotate", 1}, {"conjugate", 1}};
+  auto it = kArity.find(op);
+  if (it == kArity.end()) {
+    return Status(Code::INVALID_ARGUMENT, "unknown operation '" + op +
+                                              "'; one of add, sub, negate, multiply, square, add_plain, sub_plain, "
+                                              "multiply_plain, relinearize, rescale, mod_switch, rotate, conjugate");
+  }
+  return it->second;
+}
+
+template <typename T, typename LoadFn>
+Result<T> load_file(const std::string& path, LoadFn load) {
+  EI_ASSIGN_OR_RETURN(auto bytes, ei::tool::read_file(path));
+  return load(bytes);
+}
+
+Status run_eval_op(const EvalCmd& c, const rlwe::ContextPtr& ctx, rlwe::Ciphertext& out) {
+  const rlwe::Context& cx = *ctx;
+  auto load_ct = [&](const std::vector<std::uint8_t>& b) { return ser::load_ciphertext(cx, b); };
+  EI_ASSIGN_OR_RETURN(auto a, load_file<rlwe::Ciphertext>(c.files[0], load_ct));
+  ei::ckks::Evaluator ev(ctx);
+  const std::string& op = c.op;
+  if (op == "add" || op == "sub" || op == "multiply") {
+    EI_ASSIGN_OR_RETURN(auto b, load_file<rlwe::Ciphertext>(c.files[1], load_ct));
+    if (op == "add") return ev.add(a, b, out);
+    if (op == "sub") return ev.sub(a, b, out);
+    return ev.multiply(a, b, out);
+  }
+  if (op == "negate") return ev.negate(a, out);
+  if (op == "square") return ev.square(a, out);
+  if (op == "rescale") return ev.rescale_to_next(a, out);
+  if (op == "mod_switch") {
+    if (!c.level) return ev.mod_switch_to_next(a, out);
+    EI_ASSIGN_OR_RETURN(const rlwe::ContextData* level, pick_level(cx, c.level));
+    return ev.mod_switch_to(a, level->parms_id(), out);
+  }
+  if (op == "add_plain" || op == "sub_plain" || op == "multiply_plain") {
+    if (c.plain.empty()) return {Code::INVALID_ARGUMENT, op + " needs --plain PT"};
+    EI_ASSIGN_OR_RETURN(auto p, load_file<rlwe::Plaintext>(c.plain, [&](const std::vector<std::uint8_t>& b) {
+                          return ser::load_plaintext(cx, b);
+                        }));
+    if (op == "add_plain") return ev.add_plain(a, p, out);
+    if (op == "sub_plain") return ev.sub_plain(a, p, out);
+    return ev.multiply_plain(a, p, out);
+  }
+  if (op == "relinearize") {
+    if (c.relin_keys.empty()) return {Code::INVALID_ARGUMENT, "relinearize needs --relin-keys R"};
+    EI_ASSIGN_OR_RETURN(auto rk, load_file<rlwe::RelinKeys>(c.relin_keys, [&](const std::vector<std::uint8_t>& b) {
+                          return ser::load_relin_keys(cx, b);
+                        }));
+    return ev.relinearize(a, rk, out);
+  }
+  if (c.galois_keys.empty()) return {Code::INVALID_ARGUMENT, op + " needs --galois-keys G"};
+  EI_ASSIGN_OR_RETURN(auto gk, load_file<rlwe::GaloisKeys>(c.galois_keys, [&](const std::vector<std::uint8_t>& b) {
+                        return ser::load_galois_keys(cx, b);
+                      }));
+  if (op == "rotate") return ev.rotate_vector(a, c.steps, gk, out);
+  return ev.complex_conjugate(a, gk, out);
+}
+
+int run_eval(const EvalCmd& c) {
+  auto arity = eval_arity(c.op);
+  if (!arity.ok()) return fail(arity.status());
+  if (c.files.size() != *arity + 1) {
+    return fail({Code::INVALID_ARGUMENT, c.op + " takes " + std::to_string(*arity) + " input ciphertext(s) and OUT"});
+  }
+  auto ctx = ei::tool::load_context(c.params, c.insecure);
+  if (!ctx.ok()) return fail(ctx.status());
+  auto mode = ser::parse_compression(c.compression);
+  if (!mode.ok()) return fail(mode.status());
+  rlwe::Ciphertext out;
+  if (auto s = run_eval_op(c, *ctx, out); !s.ok()) return fail(s);
+  auto bytes = ser::save(out, {*mode, ser::SeedMode::kNever});
+  if (!bytes.ok()) return fail(bytes.status());
+  const std::string& path = c.files.back();
+  if (auto s = ei::tool::write_file(path, *bytes); !s.ok()) return fail(s);
+  const auto* level = (*ctx)->get_context_data(out.parms_id);
+  print({{"op", c.op}, {"out", path}, {"bytes", bytes->size()}, {"parms_id", rlwe::parms_id_hex(out.parms_id)},
+         {"chain_index", level != nullptr ? json(level->chain_index()) : json(nullptr)},
+         {"size", out.size}, {"scale", out.scale}});
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -539,6 +639,20 @@ int main(int argc, char** argv) {
   dc->add_flag("--complex", decode.complex);
   dc->add_flag("--insecure", decode.insecure);
 
+  EvalCmd eval;
+  auto* ev = app.add_subcommand("eval", "apply one evaluator operation to ciphertext files (SEAL semantics)");
+  ev->add_option("op", eval.op, "add|sub|negate|multiply|square|add_plain|sub_plain|multiply_plain|relinearize|rescale|mod_switch|rotate|conjugate")
+      ->required();
+  ev->add_option("files", eval.files, "IN [IN2] OUT")->required()->expected(2, 3);
+  ev->add_option("--params", eval.params)->required();
+  ev->add_option("--plain", eval.plain, "plaintext operand for *_plain");
+  ev->add_option("--relin-keys", eval.relin_keys, "RelinKeys for relinearize");
+  ev->add_option("--galois-keys", eval.galois_keys, "GaloisKeys for rotate and conjugate");
+  ev->add_option("--steps", eval.steps, "rotation steps (positive: left)");
+  ev->add_option("--level", eval.level, "mod_switch target chain index (default: next level)");
+  ev->add_option("--compression", eval.compression, "none|zlib|zstd for OUT");
+  ev->add_flag("--insecure", eval.insecure);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -553,6 +667,7 @@ int main(int argc, char** argv) {
     if (en->parsed()) return run_encrypt(encrypt);
     if (d->parsed()) return run_decrypt(decrypt);
     if (dc->parsed()) return run_decode(decode);
+    if (ev->parsed()) return run_eval(eval);
   } catch (const std::exception& ex) {
     // Nothing in the engine throws on bad input; this catches allocation failure and bugs.
     return fail({Code::INTERNAL, ex.what()});

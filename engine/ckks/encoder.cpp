@@ -96,19 +96,11 @@ template <class V, class T>
 EI_CKKS_INLINE void vstore(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
-// All lanes = x. (x − (+0.0) is x for every x, −0.0 and NaN included; compilers emit a broadcast.)
+// All lanes = x. (x − (+0.0) is x for every x, −0.0 and NaN included, so this is a broadcast.)
 template <class D, std::size_t... Is>
 EI_CKKS_INLINE void splat(D& v, double x, std::index_sequence<Is...>) {
   const D zero{};
   v = x - zero;
-}
-// All lanes = *p, by a narrow load and a permute (GCC builds poor code for scalar broadcasts
-// inside these kernels). May read p[1] (the root tables are padded).
-template <class D, std::size_t... Is>
-EI_CKKS_INLINE void splat_load(D& v, const double* p, std::index_sequence<Is...>) {
-  typename Vec<2>::D h;
-  vload(h, p);
-  v = __builtin_shufflevector(h, h, static_cast<int>(Is * 0)...);
 }
 // Lane l takes r[l / (2G)]: the root of the size-2G block that lane l belongs to. One load of
 // max(W/2, 2) roots and one permute; may read up to that many roots past the last one used (the
@@ -140,8 +132,8 @@ EI_CKKS_INLINE void select_xy(D& out, const D& a, const D& b, std::index_sequenc
 // by the stage order alone. So the kernels may (and do) run two stages per pass over memory
 // (radix 4), all gaps below the vector width in registers, and the stages whose blocks fit in L1
 // one cache block at a time. None of this changes a value.
-constexpr std::size_t kCacheBlock = 1024;
-constexpr std::size_t kRootPadding = 8;  // ≥ the widest vector  // values per cache block: 16 KiB of re + im
+constexpr std::size_t kCacheBlock = 1024;  // values per cache block: 16 KiB of re + im
+constexpr std::size_t kRootPadding = 8;    // root-table padding for expand_roots: ≥ widest vector
 
 inline std::size_t inverse_root_base(std::size_t n, std::size_t gap) { return 1 + n - n / gap; }
 inline std::size_t forward_root_base(std::size_t n, std::size_t gap) { return n / (2 * gap); }
@@ -599,13 +591,23 @@ EI_CKKS_INLINE void to_double_impl(const std::uint64_t* x, std::size_t n, std::s
   const D dzero{};
   for (std::size_t i = 0; i < n; i += W) {
     const std::uint64_t* block = x + i * limbs;
-    // X ≥ thr: from the lowest word up, ge = (w > t) | ((w == t) & ge), starting from "equal".
-    U neg = ones;
-    for (std::size_t j = 0; j < limbs; ++j) {
-      U w;
-      gather_word(w, block + j, limbs, kSeq);
-      const U t = zero + thr[j];
-      neg = __builtin_convertvector(w > t, U) | (__builtin_convertvector(w == t, U) & neg);
+    // X ≥ thr. The top words almost always decide; only when some lane's top word equals the
+    // threshold's, compare all words (from the lowest up: ge = (w > t) | ((w == t) & ge)).
+    U top;
+    gather_word(top, block + limbs - 1, limbs, kSeq);
+    const U t_top = zero + thr[limbs - 1];
+    U neg = __builtin_convertvector(top > t_top, U);
+    const U tie = __builtin_convertvector(top == t_top, U);
+    std::uint64_t any_tie = 0;
+    for (std::size_t l = 0; l < W; ++l) any_tie |= tie[l];
+    if (any_tie != 0) {
+      neg = ones;
+      for (std::size_t j = 0; j < limbs; ++j) {
+        U w;
+        gather_word(w, block + j, limbs, kSeq);
+        const U t = zero + thr[j];
+        neg = __builtin_convertvector(w > t, U) | (__builtin_convertvector(w == t, U) & neg);
+      }
     }
     D acc = dzero;
     for (std::size_t j = 0; j < limbs; ++j) {
@@ -797,6 +799,43 @@ class ComplexRoots {
   std::vector<double> re_, im_;
 };
 
+// SEAL's transform_to_rev on std::complex, as written. std::complex's operator* follows C99
+// Annex G for infinite operands (the compiler calls __muldc3 when the plain product is NaN+NaN·i),
+// which the vector kernels do not reproduce. decode uses this only when a value may overflow.
+void forward_dwt_std_complex(double* re, double* im, int log_n, const double* rr,
+                             const double* ri) {
+  const std::size_t n = std::size_t{1} << log_n;
+  std::vector<std::complex<double>> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = std::complex<double>(re[i], im[i]);
+  std::size_t idx = 0;
+  std::size_t gap = n >> 1;
+  std::size_t m = 1;
+  for (; m < (n >> 1); m <<= 1, gap >>= 1) {
+    for (std::size_t i = 0, off = 0; i < m; ++i, off += 2 * gap) {
+      ++idx;
+      const std::complex<double> r(rr[idx], ri[idx]);
+      for (std::size_t j = off; j < off + gap; ++j) {
+        const std::complex<double> u = v[j];
+        const std::complex<double> w = v[j + gap] * r;
+        v[j] = u + w;
+        v[j + gap] = u - w;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    ++idx;
+    const std::complex<double> r(rr[idx], ri[idx]);
+    const std::complex<double> u = v[2 * i];
+    const std::complex<double> w = v[2 * i + 1] * r;
+    v[2 * i] = u + w;
+    v[2 * i + 1] = u - w;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    re[i] = v[i].real();
+    im[i] = v[i].imag();
+  }
+}
+
 // Per-thread scratch, grown on demand and reused (never shared between threads).
 struct Scratch {
   std::vector<double> re, im;
@@ -950,8 +989,10 @@ Status Encoder::encode_vector(std::span<const T> values, const rlwe::ParmsId& pa
   Scratch& s = thread_scratch();
   double* re = grow(s.re, n);
   double* im = grow(s.im, n);
-  std::fill_n(re, n, 0.0);
-  std::fill_n(im, n, 0.0);
+  if (values.size() < slots_) {  // the index map is a permutation: a full vector sets every value
+    std::fill_n(re, n, 0.0);
+    std::fill_n(im, n, 0.0);
+  }
   const std::uint32_t* map = index_map_.data();
   for (std::size_t i = 0; i < values.size(); ++i) {
     double zr;
@@ -1125,7 +1166,17 @@ Status Encoder::decode_to_scratch(const rlwe::Plaintext& plain, const double*& r
   kernels_->to_double(x, n, limbs, cd->rns_base().base_prod().data(),
                       upper_half_threshold_[cd->chain_index()].data(), weight.data(), re, im);
 
-  kernels_->forward_dwt(re, im, log_n_, root_re_.data(), root_im_.data());
+  // The vector transform is exact for values that cannot overflow: each stage at most doubles a
+  // magnitude (|root| = 1), so inputs ≤ DBL_MAX/(4N) stay finite and no NaN or infinity arises.
+  // Beyond that (a tiny scale), SEAL's std::complex semantics for infinities are reproduced by
+  // the scalar path.
+  double max_in = 0;
+  const bool finite = kernels_->max_abs(re, n, &max_in);
+  if (finite && max_in <= std::numeric_limits<double>::max() / (4.0 * static_cast<double>(n))) {
+    kernels_->forward_dwt(re, im, log_n_, root_re_.data(), root_im_.data());
+  } else {
+    forward_dwt_std_complex(re, im, log_n_, root_re_.data(), root_im_.data());
+  }
   re_out = re;
   im_out = im;
   return Status::Ok();

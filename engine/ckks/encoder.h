@@ -6,8 +6,9 @@
 // Thread-safety: immutable after construction; every const method may run concurrently on one
 //   Encoder (per-call scratch is thread_local, never shared).
 // Ownership: shares the context (keeps it alive); owns its precomputed root tables and index map
-//   (about 40·N bytes). Per thread, the first call at a given size allocates scratch that is
-//   reused by later calls on that thread (≈ 16·N + 16·N·L bytes).
+//   (about 36·N bytes). Each thread that calls it keeps scratch buffers (thread_local, shared by
+//   all encoders on that thread, grown to the largest N and L seen: 24·N + 16·N·L bytes) for
+//   the thread's lifetime.
 // Errors: PARMS_ID_UNKNOWN, INVALID_ARGUMENT, INVALID_SCALE, ENCODE_OVERFLOW on encode;
 //   NOT_NTT_FORM, PARMS_ID_UNKNOWN, LEVEL_NOT_ALLOWED, SIZE_MISMATCH, COEFF_OUT_OF_RANGE,
 //   INVALID_SCALE on decode. On any error the output argument is left unchanged.
@@ -15,7 +16,12 @@
 // Bit-exactness depends on the floating-point environment: the encoder must be compiled without
 // FMA contraction (-ffp-contract=off, set project-wide) and take cos/sin from the platform libm,
 // as SEAL does. Compare residues exactly across builds; compare decoded doubles with a tolerance
-// across platforms (seal-compat.md §8, §11.7).
+// across platforms (seal-compat.md §8, §11.7). The transforms run on SIMD kernels (baseline,
+// AVX2 or AVX-512, chosen at construction), which all produce SEAL's bits.
+//
+// Where we differ from SEAL 4.1.2 (which throws, or has undefined behaviour, in these cases):
+// non-finite scales and inputs are rejected (INVALID_SCALE, ENCODE_OVERFLOW) instead of being
+// cast to integers; an encode whose transform overflows to ±inf/NaN is ENCODE_OVERFLOW.
 #pragma once
 
 #include <complex>

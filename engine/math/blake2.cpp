@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <utility>
 
 #include "engine/status.h"
 
@@ -21,18 +22,12 @@ constexpr std::array<std::uint64_t, 8> kIv = {
 };
 
 constexpr std::uint8_t kSigma[12][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
-    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4},
-    {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
-    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13},
-    {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
-    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11},
-    {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
-    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5},
-    {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
 };
 
 std::uint64_t load64(const std::uint8_t* p) noexcept {
@@ -41,7 +36,9 @@ std::uint64_t load64(const std::uint8_t* p) noexcept {
   return v;
 }
 
-void store32(std::uint8_t* p, std::uint32_t v) noexcept { std::memcpy(p, &v, sizeof v); }
+void store32(std::uint8_t* p, std::uint32_t v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
 
 // The 64-byte BLAKE2b parameter block (RFC 7693 §2.5 plus the BLAKE2X fields).
 struct Params {
@@ -79,6 +76,40 @@ struct State {
   std::size_t outlen = 0;
 };
 
+// The G mixing function on v[a], v[b], v[c], v[d] with message words x, y.
+[[gnu::always_inline]] inline void mix(std::uint64_t* v, std::size_t a, std::size_t b, std::size_t c, std::size_t d,
+                                       std::uint64_t x, std::uint64_t y) noexcept {
+  v[a] = v[a] + v[b] + x;
+  v[d] = std::rotr(v[d] ^ v[a], 32);
+  v[c] = v[c] + v[d];
+  v[b] = std::rotr(v[b] ^ v[c], 24);
+  v[a] = v[a] + v[b] + y;
+  v[d] = std::rotr(v[d] ^ v[a], 16);
+  v[c] = v[c] + v[d];
+  v[b] = std::rotr(v[b] ^ v[c], 63);
+}
+
+// One round with a compile-time round number, so every message index is a constant and the
+// whole state stays in registers once the rounds are inlined.
+template <std::size_t R>
+[[gnu::always_inline]] inline void round(std::uint64_t* v, const std::uint64_t* m) noexcept {
+  constexpr const std::uint8_t* s = kSigma[R];
+  mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+  mix(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+  mix(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+  mix(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+  mix(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+  mix(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+  mix(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+  mix(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+}
+
+template <std::size_t... R>
+[[gnu::always_inline]] inline void all_rounds(std::uint64_t* v, const std::uint64_t* m,
+                                              std::index_sequence<R...>) noexcept {
+  (round<R>(v, m), ...);
+}
+
 void compress(State& s, const std::uint8_t* block, bool last) noexcept {
   std::uint64_t m[16];
   std::uint64_t v[16];
@@ -90,29 +121,10 @@ void compress(State& s, const std::uint8_t* block, bool last) noexcept {
   v[12] ^= s.t0;
   v[13] ^= s.t1;
   if (last) v[14] = ~v[14];  // f0 = all ones; f1 (last node) is never set by BLAKE2b/BLAKE2Xb
-  const auto g = [&](std::size_t r, std::size_t i, std::uint64_t& a, std::uint64_t& b, std::uint64_t& c, std::uint64_t& d) {
-    a = a + b + m[kSigma[r][2 * i]];
-    d = std::rotr(d ^ a, 32);
-    c = c + d;
-    b = std::rotr(b ^ c, 24);
-    a = a + b + m[kSigma[r][2 * i + 1]];
-    d = std::rotr(d ^ a, 16);
-    c = c + d;
-    b = std::rotr(b ^ c, 63);
-  };
-  for (std::size_t r = 0; r < 12; ++r) {
-    g(r, 0, v[0], v[4], v[8], v[12]);
-    g(r, 1, v[1], v[5], v[9], v[13]);
-    g(r, 2, v[2], v[6], v[10], v[14]);
-    g(r, 3, v[3], v[7], v[11], v[15]);
-    g(r, 4, v[0], v[5], v[10], v[15]);
-    g(r, 5, v[1], v[6], v[11], v[12]);
-    g(r, 6, v[2], v[7], v[8], v[13]);
-    g(r, 7, v[3], v[4], v[9], v[14]);
-  }
+  all_rounds(v, m, std::make_index_sequence<12>{});
   for (std::size_t i = 0; i < 8; ++i) s.h[i] ^= v[i] ^ v[i + 8];
-  sodium_memzero(m, sizeof m);
-  sodium_memzero(v, sizeof v);
+  // m and v are not wiped here (SEAL's reference does not either); callers wipe their buffers
+  // and states, and each later compression overwrites these stack words.
 }
 
 void increment(State& s, std::uint64_t inc) noexcept {
@@ -172,11 +184,14 @@ void final(State& s, std::uint8_t* out) noexcept {
   sodium_memzero(full.data(), full.size());
 }
 
-void wipe(State& s) noexcept { sodium_memzero(&s, sizeof s); }
+void wipe(State& s) noexcept {
+  sodium_memzero(&s, sizeof s);
+}
 
 }  // namespace
 
-void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> in, std::span<const std::uint8_t> key) noexcept {
+void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> in,
+             std::span<const std::uint8_t> key) noexcept {
   EI_DCHECK(!out.empty() && out.size() <= kOutBytes && key.size() <= kKeyBytes);
   Params p;
   p.digest_length = static_cast<std::uint8_t>(out.size());
@@ -188,7 +203,8 @@ void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> in, std:
   wipe(s);
 }
 
-void blake2xb(std::span<std::uint8_t> out, std::span<const std::uint8_t> in, std::span<const std::uint8_t> key) noexcept {
+void blake2xb(std::span<std::uint8_t> out, std::span<const std::uint8_t> in,
+              std::span<const std::uint8_t> key) noexcept {
   EI_DCHECK(!out.empty() && out.size() < 0xFFFFFFFFULL && key.size() <= kKeyBytes);
   // Root: a keyed BLAKE2b-512 of the input whose parameter block carries xof_length.
   Params root_params;

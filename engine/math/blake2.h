@@ -25,8 +25,7 @@ inline constexpr std::size_t kOutBytes = 64;
 inline constexpr std::size_t kKeyBytes = 64;
 
 // Standard BLAKE2b (fanout 1, depth 1). REQUIRES: 1 <= out.size() <= 64, key.size() <= 64.
-void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> in,
-             std::span<const std::uint8_t> key) noexcept;
+void blake2b(std::span<std::uint8_t> out, std::span<const std::uint8_t> in, std::span<const std::uint8_t> key) noexcept;
 
 // BLAKE2Xb with xof_length = out.size(). REQUIRES: 1 <= out.size() < 2^32 - 1, key.size() <= 64.
 void blake2xb(std::span<std::uint8_t> out, std::span<const std::uint8_t> in,

@@ -16,8 +16,7 @@ Modulus::Modulus(std::uint64_t value) noexcept : value_(value) {
 
 Result<Modulus> Modulus::create(std::uint64_t value) {
   if (value < 2 || value >= kValueBound) {
-    return Status(Code::INVALID_PARAMETERS,
-                  "modulus value " + std::to_string(value) + " is outside [2, 2^61)");
+    return Status(Code::INVALID_PARAMETERS, "modulus value " + std::to_string(value) + " is outside [2, 2^61)");
   }
   return Modulus(value);
 }

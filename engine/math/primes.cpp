@@ -9,11 +9,11 @@ namespace ei::math {
 
 namespace {
 
-constexpr std::uint64_t kMinDegree = 2;         // SEAL_POLY_MOD_DEGREE_MIN
-constexpr std::uint64_t kMaxDegree = 131072;    // SEAL_POLY_MOD_DEGREE_MAX
-constexpr std::size_t kMaxPrimeCount = 256;     // SEAL_COEFF_MOD_COUNT_MAX
-constexpr int kMinPrimeBits = 2;                // SEAL_USER_MOD_BIT_COUNT_MIN
-constexpr int kMaxPrimeBits = 60;               // SEAL_USER_MOD_BIT_COUNT_MAX
+constexpr std::uint64_t kMinDegree = 2;       // SEAL_POLY_MOD_DEGREE_MIN
+constexpr std::uint64_t kMaxDegree = 131072;  // SEAL_POLY_MOD_DEGREE_MAX
+constexpr std::size_t kMaxPrimeCount = 256;   // SEAL_COEFF_MOD_COUNT_MAX
+constexpr int kMinPrimeBits = 2;              // SEAL_USER_MOD_BIT_COUNT_MIN
+constexpr int kMaxPrimeBits = 60;             // SEAL_USER_MOD_BIT_COUNT_MAX
 
 // SEAL's get_primes(factor, bit_size, count): descending list, or an empty vector if too few.
 std::vector<std::uint64_t> search_primes(std::uint64_t factor, int bit_size, std::size_t count) {
@@ -55,8 +55,7 @@ Result<std::vector<Modulus>> coeff_modulus_create(std::uint64_t poly_modulus_deg
     std::vector<std::uint64_t> found = search_primes(factor, b, count);
     if (found.empty()) {
       return Status(Code::PRIME_SEARCH_FAILED, "fewer than " + std::to_string(count) + " primes of " +
-                                                   std::to_string(b) + " bits are 1 mod " +
-                                                   std::to_string(factor));
+                                                   std::to_string(b) + " bits are 1 mod " + std::to_string(factor));
     }
     primes[b] = std::move(found);
   }
@@ -72,13 +71,20 @@ Result<std::vector<Modulus>> coeff_modulus_create(std::uint64_t poly_modulus_deg
 
 int he_standard_max_bits_tc128(std::uint64_t poly_modulus_degree) noexcept {
   switch (poly_modulus_degree) {
-    case 1024: return 27;
-    case 2048: return 54;
-    case 4096: return 109;
-    case 8192: return 218;
-    case 16384: return 438;
-    case 32768: return 881;
-    default: return 0;
+    case 1024:
+      return 27;
+    case 2048:
+      return 54;
+    case 4096:
+      return 109;
+    case 8192:
+      return 218;
+    case 16384:
+      return 438;
+    case 32768:
+      return 881;
+    default:
+      return 0;
   }
 }
 

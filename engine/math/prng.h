@@ -40,8 +40,8 @@ class UniformRandomGenerator {
   // Fills `out` with the next out.size() bytes of the stream.
   void generate(std::span<std::uint8_t> out);
   // The next 4 (8) stream bytes as a little-endian integer (SEAL's generate() / RandomToStandardAdapter).
-  [[nodiscard]] std::uint32_t generate_u32();
-  [[nodiscard]] std::uint64_t generate_u64();
+  std::uint32_t generate_u32();
+  std::uint64_t generate_u64();
 
   [[nodiscard]] const PrngSeed& seed() const noexcept { return seed_; }
   [[nodiscard]] PrngType type() const noexcept { return type_; }

@@ -56,9 +56,8 @@ Result<RnsBase> RnsBase::create(std::vector<Modulus> moduli) {
     for (std::size_t j = 0; j < i; ++j) {
       if (gcd(moduli[i].value(), moduli[j].value()) != 1) {
         return Status(Code::INVALID_PARAMETERS, "RNS base moduli " + std::to_string(j) + " (" +
-                                                    std::to_string(moduli[j].value()) + ") and " +
-                                                    std::to_string(i) + " (" +
-                                                    std::to_string(moduli[i].value()) + ") are not coprime");
+                                                    std::to_string(moduli[j].value()) + ") and " + std::to_string(i) +
+                                                    " (" + std::to_string(moduli[i].value()) + ") are not coprime");
       }
     }
   }

@@ -63,8 +63,7 @@ void sample_poly_ternary(UniformRandomGenerator& prng, std::span<const Modulus> 
   sodium_memzero(buf.data(), buf.size());
 }
 
-void sample_poly_cbd(UniformRandomGenerator& prng, std::span<const Modulus> moduli, std::size_t n,
-                     std::uint64_t* out) {
+void sample_poly_cbd(UniformRandomGenerator& prng, std::span<const Modulus> moduli, std::size_t n, std::uint64_t* out) {
   constexpr std::size_t kBytesPerCoeff = 6;
   constexpr std::size_t kChunk = 64;  // coefficients per generate() call; the stream is the same
   std::array<std::uint8_t, kBytesPerCoeff * kChunk> buf;

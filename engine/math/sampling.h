@@ -35,7 +35,6 @@ void sample_poly_ternary(UniformRandomGenerator& prng, std::span<const Modulus> 
 // SEAL's centered binomial noise (sample_poly_cbd): per coefficient 6 stream bytes x0..x5, x2 and
 // x5 masked with 0x1F, e = popcnt(x0)+popcnt(x1)+popcnt(x2)-popcnt(x3)-popcnt(x4)-popcnt(x5) in
 // [-21, 21], stored as e mod q_j on every limb. Consumes exactly 6n bytes, like SEAL.
-void sample_poly_cbd(UniformRandomGenerator& prng, std::span<const Modulus> moduli, std::size_t n,
-                     std::uint64_t* out);
+void sample_poly_cbd(UniformRandomGenerator& prng, std::span<const Modulus> moduli, std::size_t n, std::uint64_t* out);
 
 }  // namespace ei::math

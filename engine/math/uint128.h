@@ -20,7 +20,11 @@ __extension__ typedef unsigned __int128 uint128_t;  // NOLINT(modernize-use-usin
   return static_cast<uint128_t>(a) * b;
 }
 
-[[nodiscard]] inline std::uint64_t lo64(uint128_t x) noexcept { return static_cast<std::uint64_t>(x); }
-[[nodiscard]] inline std::uint64_t hi64(uint128_t x) noexcept { return static_cast<std::uint64_t>(x >> 64); }
+[[nodiscard]] inline std::uint64_t lo64(uint128_t x) noexcept {
+  return static_cast<std::uint64_t>(x);
+}
+[[nodiscard]] inline std::uint64_t hi64(uint128_t x) noexcept {
+  return static_cast<std::uint64_t>(x >> 64);
+}
 
 }  // namespace ei::math

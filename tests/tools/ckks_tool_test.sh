@@ -32,7 +32,7 @@ check "insecure save refused" test "$rc" = 2
 check "insecure save names code" grep -q INSECURE_PARAMETERS insecure.err
 
 mkdir keys
-"$TOOL" keygen --params parms.bin --out-dir keys --relin --galois-steps 1,-1 --seeded > keygen.json
+"$TOOL" keygen --params parms.bin --out-dir keys --relin --galois-steps 1,-1,0 --seeded > keygen.json
 check "secret key mode 0600" test "$(stat -c %a keys/secret_key.bin)" = 600
 python3 -c "import json,random; random.seed(1); json.dump([random.uniform(-1,1) for _ in range(4096)], open('values.json','w'))"
 
@@ -55,7 +55,7 @@ check "inspect parms_id is 64 hex" python3 -c "import json,re; assert re.fullmat
 "$TOOL" inspect keys/relin_keys.bin > rk.json
 check "inspect relin keys" test "$(json rk.json "d['kind']")" = relin_keys
 "$TOOL" inspect keys/galois_keys.bin --params parms.bin > gk.json
-check "inspect galois elts" test "$(json gk.json "sorted(d['galois_elts'])")" = "[3, 10923]"
+check "inspect galois elts" test "$(json gk.json "sorted(d['galois_elts'])")" = "[3, 10923, 16383]"
 
 # Corrupt one coefficient of c0 (offset 113 = first data word) to exceed every modulus.
 cp ct_pk.bin bad.bin
@@ -74,6 +74,38 @@ check "convert expands seed" test "$(json full.json "d['seeded']")" = False
 check "convert keeps validity" test "$(json full.json "d['valid']")" = True
 "$TOOL" decrypt ct_full.bin --params parms.bin --secret-key keys/secret_key.bin --count 4096 > dec_full.json
 check "converted decrypts identically" cmp -s dec_full.json dec_sym.json
+
+# Evaluator operations on files (issue 4 item 4).
+"$TOOL" eval multiply ct_pk.bin ct_sym.bin prod.bin --params parms.bin > ev1.json
+check "multiply gives size 3" test "$(json ev1.json "d['size']")" = 3
+"$TOOL" eval relinearize prod.bin relin.bin --params parms.bin --relin-keys keys/relin_keys.bin > /dev/null
+"$TOOL" eval rescale relin.bin resc.bin --params parms.bin > ev3.json
+check "rescale drops a level" test "$(json ev3.json "d['chain_index']")" = 1
+"$TOOL" decrypt resc.bin --params parms.bin --secret-key keys/secret_key.bin --count 4096 > dec_sq.json
+check "x*x after relin+rescale ≤ 2^-18" python3 -c "
+import json; a=json.load(open('values.json')); b=json.load(open('dec_sq.json'))
+assert max(abs(x*x-y) for x,y in zip(a,b)) <= 2**-18"
+"$TOOL" eval rotate ct_pk.bin rot.bin --steps 1 --params parms.bin --galois-keys keys/galois_keys.bin > /dev/null
+"$TOOL" decrypt rot.bin --params parms.bin --secret-key keys/secret_key.bin --count 4096 > dec_rot.json
+check "rotate by 1 moves slot i+1 to i" python3 -c "
+import json; a=json.load(open('values.json')); b=json.load(open('dec_rot.json'))
+assert max(abs(a[i+1]-b[i]) for i in range(4095)) <= 2**-18"
+"$TOOL" eval add ct_pk.bin ct_sym.bin sum.bin --params parms.bin --compression zstd > /dev/null
+"$TOOL" decrypt sum.bin --params parms.bin --secret-key keys/secret_key.bin --count 4096 > dec_sum.json
+check "add doubles" python3 -c "
+import json; a=json.load(open('values.json')); b=json.load(open('dec_sum.json'))
+assert max(abs(2*x-y) for x,y in zip(a,b)) <= 2**-18"
+set +e
+"$TOOL" eval rotate ct_pk.bin rot2.bin --steps 5 --params parms.bin --relin-keys keys/relin_keys.bin 2> ev_err.txt
+rc=$?
+set -e
+check "rotate without galois keys is a usage error" test "$rc" = 2
+set +e
+"$TOOL" eval add ct_pk.bin resc.bin bad_add.bin --params parms.bin 2> ev_err2.txt
+rc=$?
+set -e
+check "add across levels fails" test "$rc" = 2
+check "add across levels names LEVEL_MISMATCH" grep -q LEVEL_MISMATCH ev_err2.txt
 
 set +e
 "$TOOL" decrypt ct_pk.bin --params parms.bin --secret-key missing.bin 2> err.txt

@@ -243,6 +243,127 @@ INSTANTIATE_TEST_SUITE_P(Sizes, BitExactTest,
                            return "N" + std::to_string(std::get<0>(p.param)) + "_scale" +
                                   std::to_string(std::get<1>(p.param));
                          });
+INSTANTIATE_TEST_SUITE_P(LargeSizes, BitExactTest,
+                         ::testing::Combine(::testing::Values(2048, 16384, 32768),
+                                            ::testing::Values(40)),
+                         [](const auto& p) {
+                           return "N" + std::to_string(std::get<0>(p.param)) + "_scale" +
+                                  std::to_string(std::get<1>(p.param));
+                         });
+
+// Decode is SEAL's arithmetic at any valid scale: non-powers of two, scales below 1 (weights
+// above 1, overflowing to infinity for high words), and a single-limb level.
+TEST(EncoderDecodeTest, UnusualScalesMatchSealPipeline) {
+  for (const auto& bits : {kStdBits, kWideBits}) {
+    const auto ctx = cached_context(1024, bits);
+    const SealReference ref(1024);
+    std::mt19937_64 rng(bits.size());
+    rlwe::Plaintext pt;
+    for (const Encoder& enc : encoders_for_all_levels(ctx)) {
+      for (const rlwe::ContextData* level : {&ctx->first_context_data(), &ctx->last_context_data()}) {
+        ASSERT_TRUE(enc.encode(testing::random_complex(512, 1.0, rng), level->parms_id(), 0x1p30, pt).ok());
+        for (double scale : {0x1p30, 3.7, 1.0, 0x1p-20, 1e-300, 0x1p-1000, 123456.789}) {
+          SCOPED_TRACE("scale " + std::to_string(scale) + " L=" + std::to_string(level->coeff_modulus_size()) +
+                       " simd=" + level_name(enc.simd_level()));
+          pt.scale = scale;
+          std::vector<Cplx> got;
+          ASSERT_TRUE(enc.decode(pt, got).ok());
+          const std::vector<Cplx> want = ref.decode(*level, pt);
+          std::size_t bad = 0;
+          for (std::size_t k = 0; k < want.size(); ++k) {
+            const auto same = [](double a, double b) {
+              return same_bits(a, b) || (std::isnan(a) && std::isnan(b));  // NaN payloads may differ
+            };
+            if (!same(got[k].real(), want[k].real()) || !same(got[k].imag(), want[k].imag())) ++bad;
+          }
+          EXPECT_EQ(bad, 0u);
+        }
+      }
+    }
+  }
+}
+
+// Coefficients at and around the sign threshold (Q+1)/2, sharing its top word (the decoder's
+// tie path), plus 0, 1, Q−1 and random X, decoded bit-exactly as SEAL.
+TEST(EncoderDecodeTest, ThresholdNeighbourhoodMatchesSealPipeline) {
+  for (const auto& bits : {kStdBits, kWideBits}) {
+    const auto ctx = cached_context(1024, bits);
+    const SealReference ref(1024);
+    std::mt19937_64 rng(77);
+    for (const rlwe::ContextData* level : {&ctx->first_context_data(), &ctx->last_context_data()}) {
+      const std::size_t n = 1024;
+      const std::size_t limbs = level->coeff_modulus_size();
+      // Q and thr = (Q + 1) / 2 as words, via the independent CRT helper: X = Q − 1 ↔ residues q_j − 1.
+      std::vector<std::uint64_t> qm1_res(n * limbs);
+      for (std::size_t j = 0; j < limbs; ++j) {
+        std::fill_n(qm1_res.begin() + static_cast<std::ptrdiff_t>(j * n), n,
+                    level->coeff_modulus()[j].value() - 1);
+      }
+      std::vector<std::uint64_t> q = testing::crt_compose(*level, qm1_res, 0);
+      for (auto& w : q) {  // Q − 1 → Q
+        if (++w != 0) break;
+      }
+      std::vector<std::uint64_t> thr = q;
+      for (auto& w : thr) {
+        if (++w != 0) break;
+      }
+      for (std::size_t w = 0; w < limbs; ++w) thr[w] = (thr[w] >> 1) | (w + 1 < limbs ? thr[w + 1] << 63 : 0);
+
+      auto less = [&](const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+        for (std::size_t w = limbs; w-- > 0;) {
+          if (a[w] != b[w]) return a[w] < b[w];
+        }
+        return false;
+      };
+      std::vector<std::vector<std::uint64_t>> xs;
+      std::vector<std::uint64_t> x = thr;
+      xs.push_back(x);                                   // thr: negative
+      x[0] -= 1;
+      if (x[0] != ~std::uint64_t{0}) xs.push_back(x);    // thr − 1: positive
+      x = thr;
+      x[0] += 1;
+      if (x[0] != 0) xs.push_back(x);                    // thr + 1
+      xs.push_back(std::vector<std::uint64_t>(limbs, 0));
+      std::vector<std::uint64_t> one(limbs, 0);
+      one[0] = 1;
+      xs.push_back(one);
+      std::vector<std::uint64_t> qm1 = q;
+      qm1[0] -= 1;  // Q is odd
+      xs.push_back(qm1);
+      while (xs.size() < n) {
+        std::vector<std::uint64_t> r(limbs);
+        for (auto& w : r) w = rng();
+        r[limbs - 1] = (xs.size() % 2 == 0) ? thr[limbs - 1] : rng() % (q[limbs - 1] + 1);
+        if (limbs == 1) r[0] = (xs.size() % 2 == 0) ? thr[0] + (rng() % 3) - 1 : rng() % q[0];
+        if (less(r, q)) xs.push_back(r);
+      }
+      rlwe::Plaintext pt;
+      pt.parms_id = level->parms_id();
+      pt.coeff_count = n * limbs;
+      pt.scale = 0x1p40;
+      pt.data.resize(n * limbs);
+      for (std::size_t j = 0; j < limbs; ++j) {
+        const math::Modulus& qj = level->coeff_modulus()[j];
+        for (std::size_t i = 0; i < n; ++i) pt.data[j * n + i] = math::reduce_multiword(xs[i], qj);
+        level->ntt(j).forward(pt.data.data() + j * n);
+      }
+      const std::size_t ties = static_cast<std::size_t>(std::count_if(
+          xs.begin(), xs.end(), [&](const auto& v) { return v[limbs - 1] == thr[limbs - 1]; }));
+      EXPECT_GT(ties, n / 16);  // the tie path is exercised
+      const std::vector<Cplx> want = ref.decode(*level, pt);
+      for (const Encoder& enc : encoders_for_all_levels(ctx)) {
+        SCOPED_TRACE("L=" + std::to_string(limbs) + " simd=" + level_name(enc.simd_level()));
+        std::vector<Cplx> got;
+        ASSERT_TRUE(enc.decode(pt, got).ok());
+        std::size_t bad = 0;
+        for (std::size_t k = 0; k < want.size(); ++k) {
+          if (!same_bits(got[k].real(), want[k].real()) || !same_bits(got[k].imag(), want[k].imag())) ++bad;
+        }
+        EXPECT_EQ(bad, 0u);
+      }
+    }
+  }
+}
 
 // Coefficients whose magnitudes straddle the integer-path boundaries (2^62: our int64 fast path;
 // 2^63/2^64: SEAL's 64-bit path; 2^127/2^128: the 128-bit path; beyond: multi-word), checked

@@ -23,8 +23,18 @@ std::uint64_t ref_mulmod(std::uint64_t a, std::uint64_t b, std::uint64_t m) {
 
 // Moduli near the edges: tiny, powers of two, odd composites, and values just below 2^61.
 std::vector<std::uint64_t> edge_moduli() {
-  return {2,          3,          4,          17,         12289,          (std::uint64_t{1} << 30) + 3,
-          1ULL << 40, 1099511480321ULL, 1152921504606748673ULL, (1ULL << 60) + 1, kMersenne61, kTwo61 - 2,
+  return {2,
+          3,
+          4,
+          17,
+          12289,
+          (std::uint64_t{1} << 30) + 3,
+          1ULL << 40,
+          1099511480321ULL,
+          1152921504606748673ULL,
+          (1ULL << 60) + 1,
+          kMersenne61,
+          kTwo61 - 2,
           kTwo61 - 3};
 }
 
@@ -126,7 +136,7 @@ TEST(Modulus, PowMod) {
   EXPECT_EQ(pow_mod(0, 0, m), 1U);
   EXPECT_EQ(pow_mod(0, 5, m), 0U);
   EXPECT_EQ(pow_mod(7, 0, m), 1U);
-  EXPECT_EQ(pow_mod(2, 61, m), 1U);  // 2^61 ≡ 1 mod 2^61 - 1
+  EXPECT_EQ(pow_mod(2, 61, m), 1U);               // 2^61 ≡ 1 mod 2^61 - 1
   EXPECT_EQ(pow_mod(3, kMersenne61 - 1, m), 1U);  // Fermat
   std::mt19937_64 rng(3);
   for (const std::uint64_t q : edge_moduli()) {
@@ -210,12 +220,12 @@ TEST(IsPrime, MatchesTrialDivisionOnRanges) {
 TEST(IsPrime, CarmichaelAndStrongPseudoprimes) {
   // Carmichael numbers (Fermat liars for every coprime base).
   for (const std::uint64_t c : U64s{561ULL, 1105ULL, 1729ULL, 2465ULL, 2821ULL, 6601ULL, 8911ULL, 41041ULL, 825265ULL,
-                                321197185ULL, 5394826801ULL, 232250619601ULL, 9746347772161ULL}) {
+                                    321197185ULL, 5394826801ULL, 232250619601ULL, 9746347772161ULL}) {
     EXPECT_FALSE(is_prime(c)) << c;
   }
   // Strong pseudoprimes to several of the smallest prime bases.
   for (const std::uint64_t c : U64s{2047ULL, 1373653ULL, 25326001ULL, 3215031751ULL, 2152302898747ULL, 3474749660383ULL,
-                                341550071728321ULL, 3825123056546413051ULL}) {
+                                    341550071728321ULL, 3825123056546413051ULL}) {
     EXPECT_FALSE(is_prime(c)) << c;
   }
   // Squares of primes and semiprimes of two large primes.
@@ -226,8 +236,8 @@ TEST(IsPrime, CarmichaelAndStrongPseudoprimes) {
 
 TEST(IsPrime, KnownPrimes) {
   for (const std::uint64_t p : U64s{2ULL, 3ULL, 5ULL, 61ULL, 67ULL, 65537ULL, 2147483647ULL, 4294967291ULL, kMersenne61,
-                                1152921504606748673ULL, 1099510890497ULL, 1099511480321ULL, 1152921504606830593ULL,
-                                18446744073709551557ULL /* largest 64-bit prime */}) {
+                                    1152921504606748673ULL, 1099510890497ULL, 1099511480321ULL, 1152921504606830593ULL,
+                                    18446744073709551557ULL /* largest 64-bit prime */}) {
     EXPECT_TRUE(is_prime(p)) << p;
   }
   EXPECT_FALSE(is_prime(~0ULL));

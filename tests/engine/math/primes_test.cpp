@@ -13,6 +13,7 @@ namespace {
 
 std::vector<std::uint64_t> values(const std::vector<Modulus>& moduli) {
   std::vector<std::uint64_t> v;
+  v.reserve(moduli.size());
   for (const auto& m : moduli) v.push_back(m.value());
   return v;
 }
@@ -29,8 +30,8 @@ TEST(CoeffModulusCreate, SealExampleN16384) {
   const std::vector<int> bits = {60, 30, 30, 60};
   auto r = coeff_modulus_create(16384, bits);
   ASSERT_TRUE(r.ok()) << r.status().to_string();
-  EXPECT_EQ(values(*r), (std::vector<std::uint64_t>{1152921504606683137ULL, 1073479681ULL, 1073643521ULL,
-                                                    1152921504606748673ULL}));
+  EXPECT_EQ(values(*r),
+            (std::vector<std::uint64_t>{1152921504606683137ULL, 1073479681ULL, 1073643521ULL, 1152921504606748673ULL}));
 }
 
 // Independent model: all primes ≡ 1 mod 2N in (2^(b-1), 2^b), descending, by trial scan.

@@ -45,7 +45,7 @@ TEST(Prng, Blake2xbStreamMatchesSealReference) {
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->type(), PrngType::blake2xb);
   EXPECT_EQ(g->seed(), test_seed());
-  const std::vector<std::uint8_t> s = pull(*g, 3 * 4096);
+  const std::vector<std::uint8_t> s = pull(*g, 3 * UniformRandomGenerator::kBufferBytes);
   EXPECT_EQ(g->blocks_generated(), 3U);
   const auto at = [&](std::size_t off) { return hex(std::span<const std::uint8_t>(s.data() + off, 32)); };
   EXPECT_EQ(at(0), "934cf23f9955d696f036bcea6bd0c719cccad495502c088b6e29ccf422dae3c3");
@@ -64,7 +64,7 @@ TEST(Prng, Shake256StreamMatchesHashlib) {
   auto g = make_prng(PrngType::shake256, test_seed());
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->type(), PrngType::shake256);
-  const std::vector<std::uint8_t> s = pull(*g, 2 * 4096);
+  const std::vector<std::uint8_t> s = pull(*g, 2 * UniformRandomGenerator::kBufferBytes);
   const auto at = [&](std::size_t off) { return hex(std::span<const std::uint8_t>(s.data() + off, 32)); };
   EXPECT_EQ(at(0), "f35811ebe20f00e7187b18323870300fa7993a95a0cfaad6e8c7292f54e375d0");
   EXPECT_EQ(at(4064), "ef0407fad218f986b71bf11450fafb56ea0ebb4b5ae0f23392f43d204d12bc09");

@@ -70,8 +70,8 @@ TEST(RnsBase, TwoLimbsMatchInt128) {
 
 TEST(RnsBase, ManyLimbsSatisfyCrt) {
   std::mt19937_64 rng(22);
-  for (const auto& bits : {std::vector<int>{60, 40, 40, 60}, std::vector<int>{50, 50, 50}, std::vector<int>{60, 60, 60,
-                                                                                                              60, 60}}) {
+  for (const auto& bits :
+       {std::vector<int>{60, 40, 40, 60}, std::vector<int>{50, 50, 50}, std::vector<int>{60, 60, 60, 60, 60}}) {
     const std::vector<Modulus> ms = primes(4096, bits);
     auto base = RnsBase::create(ms);
     ASSERT_TRUE(base.ok());

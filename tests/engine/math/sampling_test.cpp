@@ -98,9 +98,9 @@ TEST(SampleUniform, RejectionUsesStreamContinuationInLimbOrder) {
   const std::uint64_t t1 = rejection_threshold(40961);
   // Initial block of n*L words, then the continuation.
   std::vector<std::uint64_t> words = {
-      100, t0, t0 - 1, ~0ULL,  // limb 0: coefficient 1 and 3 are rejected
-      t1, 200, 300, 400,       // limb 1: coefficient 0 is rejected
-      ~0ULL, 5, 7, 9,          // continuation: ~0 rejected again, then 5 (limb 0 c1), 7 (limb 0 c3), 9 (limb 1 c0)
+      100,   t0,  t0 - 1, ~0ULL,  // limb 0: coefficient 1 and 3 are rejected
+      t1,    200, 300,    400,    // limb 1: coefficient 0 is rejected
+      ~0ULL, 5,   7,      9,      // continuation: ~0 rejected again, then 5 (limb 0 c1), 7 (limb 0 c3), 9 (limb 1 c0)
       11};
   ScriptedPrng prng(words_to_bytes(words));
   std::vector<std::uint64_t> out(n * 2);
