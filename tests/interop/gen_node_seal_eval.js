@@ -14,6 +14,7 @@
 // every case; the C++ side loops over it generically. Every output is decrypted (or decoded) by
 // node-seal here and checked against float64 math with the bound written into cases.json, so a
 // generator bug cannot produce vectors that only our engine would reproduce.
+// EI_EVAL_REPORT=1 prints every case's SEAL error and bound (and does not fail on the bound).
 //
 // node-seal API notes (checked in node_modules/node-seal/implementation/*.d.ts):
 //  - CKKSEncoder.encode(Float64Array, scale) only, always at the first data level; no scalar
@@ -214,6 +215,13 @@ async function writeSet(root, spec, log) {
     if (cd.chainIndex === 0) break;
   }
   const pidHex = (c) => G.parmsIdHex(cdByChain.get(c).parmsId);
+  const chainOfHex = new Map(chain.map((l) => [l.parms_id, l.chain_index]));
+  // Chain index of an operand (its parms_id).
+  const levelOf = (obj) => {
+    const c = chainOfHex.get(G.parmsIdHex(obj.parmsId));
+    if (c === undefined) throw new GenError(`${name}: operand parms_id not in the chain`);
+    return c;
+  };
   const lastParmsId = ctx.lastParmsId;
 
   save(rel('parms.bin'), parms.saveArray(none));
@@ -320,7 +328,7 @@ async function writeSet(root, spec, log) {
     const entry = {
       id: `${name}/L${c}/${id}`,
       set: name,
-      level: c,
+      level: levelOf(ins[0].obj),
       op,
       inputs,
       input_kinds: ins.map((o) => o.kind),
@@ -365,7 +373,7 @@ async function writeSet(root, spec, log) {
     }
     if (msg === null) throw new GenError(`${name}/${id}: SEAL did not throw`);
     cases.push({
-      id: `${name}/L${c}/${id}`, set: name, level: c, op, inputs, input_kinds: ins.map((o) => o.kind),
+      id: `${name}/L${c}/${id}`, set: name, level: levelOf(ins[0].obj), op, inputs, input_kinds: ins.map((o) => o.kind),
       keys, args, output: null, error: { seal_message: msg, code },
     });
   };
