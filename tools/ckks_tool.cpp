@@ -557,7 +557,7 @@ int run_eval(const EvalCmd& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_tool(int argc, char** argv) {
   CLI::App app{"ckks-tool: inspect, convert and produce SEAL 4.1 CKKS objects (see docs/ckks-tool.md)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ckks-tool 0.1.0 (SEAL 4.1 serialization)");
@@ -673,4 +673,13 @@ int main(int argc, char** argv) {
     return fail({Code::INTERNAL, ex.what()});
   }
   return kExitError;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_tool(argc, argv);
+  } catch (...) {
+    std::fputs("error: INTERNAL: unexpected failure while parsing arguments\n", stderr);
+    return kExitError;
+  }
 }
