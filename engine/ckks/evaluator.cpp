@@ -24,25 +24,42 @@ using LevelConstants = Evaluator::LevelConstants;
 // ---- Modular kernels ----------------------------------------------------------------------------
 // Every kernel returns fully reduced words, so results equal SEAL's whatever reduction is used.
 
-// Barrett reduction (HAC 14.42 with three bits of headroom): for q of bit width b ≤ 60 and
-// x < 2^(2b+3) (a product of two residues, or a sum of up to 8 of them), with
-// mu = floor(2^(2b+3) / q): est = floor(floor(x / 2^(b−1)) · mu / 2^(b+4)) satisfies
-// floor(x/q) − 2 ≤ est ≤ floor(x/q), so x − est·q lies in [0, 3q). floor(x / 2^(b−1)) < 2^(b+4)
-// and mu < 2^(b+4) fit in 64 bits (b ≤ 60) and their product in 128. Three multiplications,
-// against five in SEAL's barrett_reduce_128.
-inline std::uint64_t reduce_wide(uint128_t x, const LimbConstants& c) noexcept {
-  const std::uint64_t q = c.modulus.value();
-  const auto top = static_cast<std::uint64_t>(x >> c.barrett_shift_lo);
-  const auto est = static_cast<std::uint64_t>((static_cast<uint128_t>(top) * c.barrett_mu) >> c.barrett_shift_hi);
-  std::uint64_t r = static_cast<std::uint64_t>(x) - est * q;  // exact: the true value is < 3q < 2^62
-  const std::uint64_t two_q = q << 1;
-  r = r >= two_q ? r - two_q : r;
-  return r >= q ? r - q : r;
-}
+// Barrett reduction with a 64-bit quotient estimate. For q of bit width b ≤ 60 (so
+// 2^(b−1) < q < 2^b), s = b − 1 and mu = floor(2^(64+s) / q) < 2^64, and any x < 2^(64+s):
+//   est = floor(floor(x / 2^s) · mu / 2^64) ≥ x/q − x/2^(64+s) − 2^s/q − 1 > x/q − 3,
+// and est ≤ x/q, so x − est·q lies in [0, 3q) (exact in 64 bits). floor(x / 2^s) < 2^64. This covers
+// a product of two residues (x < q² < 2^(2b) ≤ 2^(63+b)) and sums of up to 2^(63−b) of them.
+// Three multiplications and two plain shifts, against five multiplications in SEAL's
+// barrett_reduce_128; the result is the same fully reduced value.
+struct Barrett {
+  std::uint64_t q;
+  std::uint64_t mu;
+  unsigned s;
 
-// a · b mod q. REQUIRES: a, b < q.
-inline std::uint64_t mul_mod(std::uint64_t a, std::uint64_t b, const LimbConstants& c) noexcept {
-  return reduce_wide(math::mul_wide(a, b), c);
+  explicit Barrett(const LimbConstants& c) noexcept
+      : q(c.modulus.value()), mu(c.barrett_mu), s(c.barrett_shift) {}
+
+  // REQUIRES: x < 2^(64+s).
+  [[nodiscard]] std::uint64_t reduce(uint128_t x) const noexcept {
+    const auto lo = static_cast<std::uint64_t>(x);
+    const auto hi = static_cast<std::uint64_t>(x >> 64);
+    const std::uint64_t top = (lo >> s) | (hi << (64 - s));  // 1 ≤ s ≤ 59
+    const std::uint64_t est = math::mul_hi64(top, mu);
+    std::uint64_t r = lo - est * q;
+    const std::uint64_t two_q = q << 1;
+    r = r >= two_q ? r - two_q : r;
+    return r >= q ? r - q : r;
+  }
+  // a · b mod q. REQUIRES: a, b < q.
+  [[nodiscard]] std::uint64_t mul(std::uint64_t a, std::uint64_t b) const noexcept {
+    return reduce(math::mul_wide(a, b));
+  }
+};
+
+// x · y mod q with a Shoup operand, fully reduced, operands by value (no reloads in loops).
+inline std::uint64_t mul_shoup(std::uint64_t x, std::uint64_t y, std::uint64_t y_quot, std::uint64_t q) noexcept {
+  const std::uint64_t r = y * x - math::mul_hi64(x, y_quot) * q;
+  return r >= q ? r - q : r;
 }
 
 inline std::uint64_t add_mod(std::uint64_t a, std::uint64_t b, std::uint64_t q) noexcept {
@@ -177,11 +194,11 @@ void negate_polys(const std::uint64_t* a, std::uint64_t* out, const LimbConstant
   }
 }
 
-// acc = Σ_J op[J][k] · key[J][k] for the two key components, reduced. REQUIRES count ≤ 8 for
-// reduce_wide (each product < q², so the sum is < 8q² < 2^(2b+3)).
+// p_k[i] = Σ_J op[J][i] · key_k[J][i] mod q for the two key components, accumulated exactly in
+// 128 bits and reduced once. REQUIRES kCount ≤ max_lazy_terms of q (Barrett::reduce's bound).
 template <std::size_t kCount>
 void mac_fixed(const std::uint64_t* const* op, const std::uint64_t* const* k0, const std::uint64_t* const* k1,
-               std::size_t n, const LimbConstants& c, std::uint64_t* p0, std::uint64_t* p1) noexcept {
+               std::size_t n, Barrett br, std::uint64_t* p0, std::uint64_t* p1) noexcept {
   std::array<const std::uint64_t*, kCount> o{}, a{}, b{};
   for (std::size_t j = 0; j < kCount; ++j) {
     o[j] = op[j];
@@ -196,25 +213,29 @@ void mac_fixed(const std::uint64_t* const* op, const std::uint64_t* const* k0, c
       acc0 += math::mul_wide(x, a[j][i]);
       acc1 += math::mul_wide(x, b[j][i]);
     }
-    p0[i] = reduce_wide(acc0, c);
-    p1[i] = reduce_wide(acc1, c);
+    p0[i] = br.reduce(acc0);
+    p1[i] = br.reduce(acc1);
   }
 }
 
 void mac(const std::uint64_t* const* op, const std::uint64_t* const* k0, const std::uint64_t* const* k1,
          std::size_t count, std::size_t n, const LimbConstants& c, std::uint64_t* p0, std::uint64_t* p1) noexcept {
-  switch (count) {
-    case 1: return mac_fixed<1>(op, k0, k1, n, c, p0, p1);
-    case 2: return mac_fixed<2>(op, k0, k1, n, c, p0, p1);
-    case 3: return mac_fixed<3>(op, k0, k1, n, c, p0, p1);
-    case 4: return mac_fixed<4>(op, k0, k1, n, c, p0, p1);
-    case 5: return mac_fixed<5>(op, k0, k1, n, c, p0, p1);
-    case 6: return mac_fixed<6>(op, k0, k1, n, c, p0, p1);
-    case 7: return mac_fixed<7>(op, k0, k1, n, c, p0, p1);
-    case 8: return mac_fixed<8>(op, k0, k1, n, c, p0, p1);
-    default: break;
+  const Barrett br(c);
+  if (count <= c.max_lazy_terms) {
+    switch (count) {
+      case 1: return mac_fixed<1>(op, k0, k1, n, br, p0, p1);
+      case 2: return mac_fixed<2>(op, k0, k1, n, br, p0, p1);
+      case 3: return mac_fixed<3>(op, k0, k1, n, br, p0, p1);
+      case 4: return mac_fixed<4>(op, k0, k1, n, br, p0, p1);
+      case 5: return mac_fixed<5>(op, k0, k1, n, br, p0, p1);
+      case 6: return mac_fixed<6>(op, k0, k1, n, br, p0, p1);
+      case 7: return mac_fixed<7>(op, k0, k1, n, br, p0, p1);
+      case 8: return mac_fixed<8>(op, k0, k1, n, br, p0, p1);
+      default: break;
+    }
   }
-  // More than 8 limbs: < 64 products of < 2^120 each fit in 128 bits; SEAL's 128-bit Barrett.
+  // Generic count: < 64 products of < 2^120 each fit in 128 bits; SEAL's 128-bit Barrett.
+  const math::Modulus q = c.modulus;
   for (std::size_t i = 0; i < n; ++i) {
     uint128_t acc0 = 0;
     uint128_t acc1 = 0;
@@ -223,8 +244,8 @@ void mac(const std::uint64_t* const* op, const std::uint64_t* const* k0, const s
       acc0 += math::mul_wide(x, k0[j][i]);
       acc1 += math::mul_wide(x, k1[j][i]);
     }
-    p0[i] = math::reduce128(math::hi64(acc0), math::lo64(acc0), c.modulus);
-    p1[i] = math::reduce128(math::hi64(acc1), math::lo64(acc1), c.modulus);
+    p0[i] = math::reduce128(math::hi64(acc0), math::lo64(acc0), q);
+    p1[i] = math::reduce128(math::hi64(acc1), math::lo64(acc1), q);
   }
 }
 
@@ -234,7 +255,8 @@ void lift(const std::uint64_t* src, std::uint64_t q_from, const math::Modulus& t
   if (q_from <= 4 * to.value()) {
     std::memcpy(dst, src, n * sizeof(std::uint64_t));
   } else {
-    for (std::size_t i = 0; i < n; ++i) dst[i] = math::reduce(src[i], to);
+    const math::Modulus m = to;  // a local copy: stores through dst cannot alias it
+    for (std::size_t i = 0; i < n; ++i) dst[i] = math::reduce(src[i], m);
   }
 }
 
@@ -266,9 +288,9 @@ Evaluator::Evaluator(rlwe::ContextPtr context) : context_(std::move(context)), e
     c.modulus = moduli[i];
     const auto b = static_cast<unsigned>(moduli[i].bit_count());
     EI_DCHECK(b >= 2 && b <= 60);
-    c.barrett_mu = static_cast<std::uint64_t>((uint128_t{1} << (2 * b + 3)) / moduli[i].value());
-    c.barrett_shift_lo = b - 1;
-    c.barrett_shift_hi = b + 4;
+    c.barrett_shift = b - 1;
+    c.barrett_mu = static_cast<std::uint64_t>((uint128_t{1} << (63 + b)) / moduli[i].value());
+    c.max_lazy_terms = std::size_t{1} << std::min(63U - b, 20U);
   }
   levels_.resize(moduli.size());
   for (std::size_t idx = 0; idx < context_->level_count(); ++idx) {
@@ -292,52 +314,52 @@ Evaluator::Evaluator(rlwe::ContextPtr context) : context_(std::move(context)), e
 
 Result<const rlwe::ContextData*> Evaluator::check_ciphertext(const rlwe::Ciphertext& ct, const char* what) const {
   const rlwe::ContextData* level = context_->get_context_data(ct.parms_id);
-  const std::string name(what);
+  const auto name = [what] { return std::string(what); };  // built only on error paths
   if (level == nullptr) {
-    return Status(Code::PARMS_ID_UNKNOWN, name + ": parms_id " + rlwe::parms_id_hex(ct.parms_id) +
+    return Status(Code::PARMS_ID_UNKNOWN, name() + ": parms_id " + rlwe::parms_id_hex(ct.parms_id) +
                                               " is not in the context's modulus chain");
   }
   if (level->chain_index() > context_->first_context_data().chain_index()) {
-    return Status(Code::LEVEL_NOT_ALLOWED, name + ": a ciphertext may not be at the key level");
+    return Status(Code::LEVEL_NOT_ALLOWED, name() + ": a ciphertext may not be at the key level");
   }
   if (ct.poly_modulus_degree != level->poly_modulus_degree() || ct.coeff_modulus_size != level->coeff_modulus_size()) {
-    return Status(Code::DIMENSION_MISMATCH, name + ": ciphertext has N = " + std::to_string(ct.poly_modulus_degree) +
+    return Status(Code::DIMENSION_MISMATCH, name() + ": ciphertext has N = " + std::to_string(ct.poly_modulus_degree) +
                                                 ", L = " + std::to_string(ct.coeff_modulus_size) +
                                                 "; its level has N = " + std::to_string(level->poly_modulus_degree()) +
                                                 ", L = " + std::to_string(level->coeff_modulus_size()));
   }
   if (ct.size < limits::kMinCiphertextSize || ct.size > limits::kMaxCiphertextSize) {
-    return Status(Code::INVALID_SIZE, name + ": ciphertext size " + std::to_string(ct.size) + " is not in [2, 16]");
+    return Status(Code::INVALID_SIZE, name() + ": ciphertext size " + std::to_string(ct.size) + " is not in [2, 16]");
   }
-  if (ct.scale == 0.0) return Status(Code::INVALID_SCALE, name + ": ciphertext scale is zero");
+  if (ct.scale == 0.0) return Status(Code::INVALID_SCALE, name() + ": ciphertext scale is zero");
   if (ct.correction_factor != 1) {
-    return Status(Code::INVALID_CORRECTION_FACTOR, name + ": ciphertext correction factor is not 1");
+    return Status(Code::INVALID_CORRECTION_FACTOR, name() + ": ciphertext correction factor is not 1");
   }
   const std::size_t words = static_cast<std::size_t>(ct.size) * ct.poly_words();
   if (ct.data.size() != words) {
-    return Status(Code::SIZE_MISMATCH, name + ": ciphertext holds " + std::to_string(ct.data.size()) +
+    return Status(Code::SIZE_MISMATCH, name() + ": ciphertext holds " + std::to_string(ct.data.size()) +
                                            " words; size*N*L = " + std::to_string(words));
   }
-  if (!ct.is_ntt_form) return Status(Code::NOT_NTT_FORM, name + ": CKKS ciphertext must be in NTT form");
+  if (!ct.is_ntt_form) return Status(Code::NOT_NTT_FORM, name() + ": CKKS ciphertext must be in NTT form");
   return level;
 }
 
 Result<const rlwe::ContextData*> Evaluator::check_plaintext(const rlwe::Plaintext& p, const char* what) const {
-  const std::string name(what);
+  const auto name = [what] { return std::string(what); };  // built only on error paths
   if (!p.is_ntt_form()) {
-    return Status(Code::NOT_NTT_FORM, name + ": CKKS plaintext must be in NTT form (parms_id is zero)");
+    return Status(Code::NOT_NTT_FORM, name() + ": CKKS plaintext must be in NTT form (parms_id is zero)");
   }
   const rlwe::ContextData* level = context_->get_context_data(p.parms_id);
   if (level == nullptr) {
-    return Status(Code::PARMS_ID_UNKNOWN, name + ": parms_id " + rlwe::parms_id_hex(p.parms_id) +
+    return Status(Code::PARMS_ID_UNKNOWN, name() + ": parms_id " + rlwe::parms_id_hex(p.parms_id) +
                                               " is not in the context's modulus chain");
   }
   if (level->chain_index() > context_->first_context_data().chain_index()) {
-    return Status(Code::LEVEL_NOT_ALLOWED, name + ": a plaintext may not be at the key level");
+    return Status(Code::LEVEL_NOT_ALLOWED, name() + ": a plaintext may not be at the key level");
   }
   const std::size_t words = level->poly_modulus_degree() * level->coeff_modulus_size();
   if (p.coeff_count != words || p.data.size() != words) {
-    return Status(Code::SIZE_MISMATCH, name + ": plaintext holds " + std::to_string(p.data.size()) +
+    return Status(Code::SIZE_MISMATCH, name() + ": plaintext holds " + std::to_string(p.data.size()) +
                                            " words (coeff_count " + std::to_string(p.coeff_count) +
                                            "); its level needs N*L = " + std::to_string(words));
   }
@@ -509,16 +531,18 @@ Status Evaluator::multiply_plain_impl(const rlwe::ContextData& level, const rlwe
     if (constant_limbs) {
       // Every word of this plaintext limb is the same: multiply by a Shoup scalar (same value).
       const math::ShoupOperand s = math::make_shoup(math::reduce(plimb[0], c.modulus), c.modulus);
+      const std::uint64_t q = c.modulus.value();
       for (std::size_t poly = 0; poly < size; ++poly) {
         const std::uint64_t* x = pa + poly * words + j * n;
         std::uint64_t* y = po + poly * words + j * n;
-        for (std::size_t i = 0; i < n; ++i) y[i] = math::mul_mod_shoup(x[i], s, c.modulus);
+        for (std::size_t i = 0; i < n; ++i) y[i] = mul_shoup(x[i], s.operand, s.quotient, q);
       }
     } else {
+      const Barrett br(c);
       for (std::size_t poly = 0; poly < size; ++poly) {
         const std::uint64_t* x = pa + poly * words + j * n;
         std::uint64_t* y = po + poly * words + j * n;
-        for (std::size_t i = 0; i < n; ++i) y[i] = mul_mod(x[i], plimb[i], c);
+        for (std::size_t i = 0; i < n; ++i) y[i] = br.mul(x[i], plimb[i]);
       }
     }
   }
@@ -556,8 +580,8 @@ Status Evaluator::multiply(const rlwe::Ciphertext& a, const rlwe::Ciphertext& b,
     const std::uint64_t* pb = b.data.data();
     std::uint64_t* po = out.data.data();
     for (std::size_t j = 0; j < limbs; ++j) {
-      const LimbConstants& c = limbs_[j];
-      const std::uint64_t q = c.modulus.value();
+      const Barrett br(limbs_[j]);
+      const std::uint64_t q = br.q;
       const std::size_t off = j * n;
       // Every output word is written after all four inputs at the same index are read, so out
       // may alias a and/or b (their polynomials 0 and 1 sit at the same offsets as out's).
@@ -566,9 +590,9 @@ Status Evaluator::multiply(const rlwe::Ciphertext& a, const rlwe::Ciphertext& b,
         const std::uint64_t a1 = pa[words + off + i];
         const std::uint64_t b0 = pb[off + i];
         const std::uint64_t b1 = pb[words + off + i];
-        po[off + i] = mul_mod(a0, b0, c);
-        po[words + off + i] = add_mod(mul_mod(a0, b1, c), mul_mod(a1, b0, c), q);
-        po[2 * words + off + i] = mul_mod(a1, b1, c);
+        po[off + i] = br.mul(a0, b0);
+        po[words + off + i] = add_mod(br.mul(a0, b1), br.mul(a1, b0), q);
+        po[2 * words + off + i] = br.mul(a1, b1);
       }
     }
   } else {
@@ -582,12 +606,12 @@ Status Evaluator::multiply(const rlwe::Ciphertext& a, const rlwe::Ciphertext& b,
       for (std::size_t y = 0; y < size_b; ++y) {
         std::uint64_t* dst = acc + (x + y) * words;
         for (std::size_t j = 0; j < limbs; ++j) {
-          const LimbConstants& c = limbs_[j];
-          const std::uint64_t q = c.modulus.value();
+          const Barrett br(limbs_[j]);
+          const std::uint64_t q = br.q;
           const std::uint64_t* u = pa + x * words + j * n;
           const std::uint64_t* v = pb + y * words + j * n;
           std::uint64_t* d = dst + j * n;
-          for (std::size_t i = 0; i < n; ++i) d[i] = add_mod(d[i], mul_mod(u[i], v[i], c), q);
+          for (std::size_t i = 0; i < n; ++i) d[i] = add_mod(d[i], br.mul(u[i], v[i]), q);
         }
       }
     }
@@ -614,16 +638,16 @@ Status Evaluator::square(const rlwe::Ciphertext& a, rlwe::Ciphertext& out) const
   const std::uint64_t* pa = a.data.data();
   std::uint64_t* po = out.data.data();
   for (std::size_t j = 0; j < limbs; ++j) {
-    const LimbConstants& c = limbs_[j];
-    const std::uint64_t q = c.modulus.value();
+    const Barrett br(limbs_[j]);
+    const std::uint64_t q = br.q;
     const std::size_t off = j * n;
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint64_t a0 = pa[off + i];
       const std::uint64_t a1 = pa[words + off + i];
-      const std::uint64_t cross = mul_mod(a0, a1, c);
-      po[off + i] = mul_mod(a0, a0, c);
+      const std::uint64_t cross = br.mul(a0, a1);
+      po[off + i] = br.mul(a0, a0);
       po[words + off + i] = add_mod(cross, cross, q);
-      po[2 * words + off + i] = mul_mod(a1, a1, c);
+      po[2 * words + off + i] = br.mul(a1, a1);
     }
   }
   out.scale = scale;
@@ -673,9 +697,10 @@ void Evaluator::key_switch(const rlwe::ContextData& level, const std::uint64_t* 
   mac(op, k0, k1, limbs, n, pl, r0, r1);
   // r = (INTT_p(P_k[p]) + floor(p/2)) mod p: the rounding offset of the division by p.
   const std::uint64_t pv = pl.modulus.value();
+  const std::uint64_t p_half = pc.last_half;
   for (std::uint64_t* r : {r0, r1}) {
     kd.ntt(special).inverse(r);
-    for (std::size_t i = 0; i < n; ++i) r[i] = add_mod(r[i], pc.last_half, pv);
+    for (std::size_t i = 0; i < n; ++i) r[i] = add_mod(r[i], p_half, pv);
   }
 
   // 3. Each limb i < L': P_k[i], then c_k[i] = addend + (P_k[i] − NTT((r − floor(p/2)) mod q_i))·p^{-1}.
@@ -707,19 +732,19 @@ void Evaluator::key_switch(const rlwe::ContextData& level, const std::uint64_t* 
       std::uint64_t* out = (k == 0 ? out0 : out1) + i * n;
       // (r mod q_i) + q_i − (floor(p/2) mod q_i) < 4 q_i: a valid NTT input, ≡ r − floor(p/2).
       if (needs_reduce) {
-        for (std::size_t x = 0; x < n; ++x) t[x] = math::reduce(r[x], c.modulus) + fix;
+        const math::Modulus m = c.modulus;
+        for (std::size_t x = 0; x < n; ++x) t[x] = math::reduce(r[x], m) + fix;
       } else {
         for (std::size_t x = 0; x < n; ++x) t[x] = r[x] + fix;
       }
       ntt.forward(t);
+      const std::uint64_t w = inv.operand;
+      const std::uint64_t wq = inv.quotient;
       if (addend != nullptr) {
         const std::uint64_t* ad = addend + i * n;
-        for (std::size_t x = 0; x < n; ++x) {
-          const std::uint64_t v = math::mul_mod_shoup(pk[x] + q - t[x], inv, c.modulus);
-          out[x] = add_mod(ad[x], v, q);
-        }
+        for (std::size_t x = 0; x < n; ++x) out[x] = add_mod(ad[x], mul_shoup(pk[x] + q - t[x], w, wq, q), q);
       } else {
-        for (std::size_t x = 0; x < n; ++x) out[x] = math::mul_mod_shoup(pk[x] + q - t[x], inv, c.modulus);
+        for (std::size_t x = 0; x < n; ++x) out[x] = mul_shoup(pk[x] + q - t[x], w, wq, q);
       }
     }
   }
@@ -793,7 +818,7 @@ void Evaluator::rescale_unchecked(const rlwe::ContextData& level, const rlwe::Ci
   const std::size_t size = src.size;
   const double scale = src.scale / static_cast<double>(limbs_[last].modulus.value());
   const LevelConstants& lc = levels_[level.chain_index()];
-  const math::Modulus& q_last = limbs_[last].modulus;
+  const math::Modulus q_last = limbs_[last].modulus;
 
   const bool in_place = &out == &src;
   if (!in_place) prepare_output(out, next, size);
@@ -810,9 +835,11 @@ void Evaluator::rescale_unchecked(const rlwe::ContextData& level, const rlwe::Ci
     std::uint64_t* op = o + p * last * n;
     std::memcpy(x, ip + last * n, n * sizeof(std::uint64_t));
     level.ntt(last).inverse(x);
-    for (std::size_t k = 0; k < n; ++k) x[k] = add_mod(x[k], lc.last_half, q_last.value());
+    const std::uint64_t half = lc.last_half;
+    const std::uint64_t ql = q_last.value();
+    for (std::size_t k = 0; k < n; ++k) x[k] = add_mod(x[k], half, ql);
     for (std::size_t i = 0; i < last; ++i) {
-      const math::Modulus& qi = limbs_[i].modulus;
+      const math::Modulus qi = limbs_[i].modulus;  // local copy (no reloads in the loops)
       const std::uint64_t q = qi.value();
       const std::uint64_t fix = lc.fix[i];
       if (lc.lift_needs_reduce[i] != 0) {
@@ -824,7 +851,9 @@ void Evaluator::rescale_unchecked(const rlwe::ContextData& level, const rlwe::Ci
       const math::ShoupOperand inv = lc.inv_last[i];
       const std::uint64_t* ci = ip + i * n;
       std::uint64_t* di = op + i * n;
-      for (std::size_t k = 0; k < n; ++k) di[k] = math::mul_mod_shoup(ci[k] + q - t[k], inv, qi);
+      const std::uint64_t w = inv.operand;
+      const std::uint64_t wq = inv.quotient;
+      for (std::size_t k = 0; k < n; ++k) di[k] = mul_shoup(ci[k] + q - t[k], w, wq, q);
     }
   }
   if (in_place) {

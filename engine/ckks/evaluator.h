@@ -18,9 +18,14 @@
 // On error `out` is left unchanged, except TRANSPARENT_RESULT: as in SEAL (which throws after
 //   computing in place), `out` then holds the transparent result.
 // Aliasing: `out` may be the same object as any input, in every method.
-// Allocation: only `out.data` grows (its capacity is reused), plus first-use thread scratch
-//   (≈ (3L + 8)·N words for key switching at L limbs) and, on first use of a Galois element, its
-//   permutation table (process-wide cache, rlwe/galois.h).
+// Allocation: only `out.data` grows (its capacity is reused), plus per-thread scratch that grows
+//   to the largest size seen and is then reused (key switching at L limbs: (2L + 5)·N words;
+//   Galois: 2L·N more; rescale: 2N; general-size multiply: size·L·N) and, on first use of a
+//   Galois element, its permutation table (process-wide cache, rlwe/galois.h).
+// Performance: the kernels use Shoup multiplication and a 64-bit-quotient Barrett reduction with
+//   lazy 128-bit accumulation (values are identical to SEAL's; only the reduction strategy
+//   differs). Key switching and rescaling are dominated by NTTs (≈ 75% of relinearize), which
+//   are SEAL's count: L' inverse + L'² + 2L' forward + 2 inverse per key switch at L' limbs.
 //
 // Deviations from seal::Evaluator (all on inputs SEAL either rejects later or that our loaders
 // never produce):
@@ -228,9 +233,9 @@ class Evaluator {
   // Per-level constants (public so the kernels in evaluator.cpp can name them; not an API).
   struct LimbConstants {
     math::Modulus modulus;
-    std::uint64_t barrett_mu = 0;   // floor(2^(2b+3) / q), b = bit width of q (≤ 60)
-    unsigned barrett_shift_lo = 0;  // b − 1
-    unsigned barrett_shift_hi = 0;  // b + 4
+    std::uint64_t barrett_mu = 0;    // floor(2^(63+b) / q) < 2^64, b = bit width of q (≤ 60)
+    unsigned barrett_shift = 0;      // b − 1
+    std::size_t max_lazy_terms = 0;  // sums of this many products of residues reduce exactly: 2^(63−b)
   };
   struct LevelConstants {
     // For the level's last prime q_ℓ (the special prime p at the key level), for each i < ℓ:

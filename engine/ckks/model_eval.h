@@ -44,7 +44,7 @@ enum class Layout { kFeatureColumns, kPackedRows };
 // "feature_columns" / "packed_rows" (the protocol's names).
 [[nodiscard]] std::string_view layout_name(Layout layout) noexcept;
 
-// The float64 reference: p(Σ w_i·x_i + b), computed in the order the protocol's plain path uses.
+// The float64 reference: z = Σ w_i·x_i + b (index order), y = Σ_k c_k·z^k (ascending powers).
 // REQUIRES: x.size() == spec.weights.size().
 [[nodiscard]] double evaluate_plain(const LinearModelSpec& spec, std::span<const double> x);
 
@@ -85,8 +85,8 @@ struct EvalPlan {
   double output_scale = 0;
   // A-priori bound on max |decrypted − float64| over every output slot j·stride (j < max_batch)
   // for inputs in the stated domain, fresh public-key encrypted (the v1.0 clients' noise, the
-  // larger of the two). Deterministic terms are added worst-case, random ones at kErrorSigmas
-  // standard deviations (docs/architecture/evaluation-plans.md §3).
+  // larger of the two). Deterministic terms are added worst-case, random ones at kErrorSigmas or
+  // kErrorSigmasProduct standard deviations (docs/architecture/evaluation-plans.md §3).
   double error_budget = 0;
   std::string description;                 // every step with its level and scale, and the budget
 
@@ -108,9 +108,16 @@ struct EvalPlan {
   std::vector<double> folded_activation;
 };
 
-// Random terms of the error budget enter at this many standard deviations: with n = 8192 slots,
-// P(some slot exceeds its bound) < 2^−25 per evaluation under the Gaussian approximation.
+// Random terms of the error budget enter at a multiple of their per-slot standard deviation
+// chosen so that P(one slot exceeds it) < 2^−38, hence P(any of n = 8192 slots) < 2^−25:
+//   - Gaussian terms (fresh symmetric noise e, the client's encoding rounding, the key-switching
+//     error carried by the digits' mean): 7σ;
+//   - product terms (anything multiplied by s or by a key-switching digit in the slot domain:
+//     rescale rounding r0 + r1·s, public-key fresh noise, the centred key-switching error): the
+//     real part of a product of two independent complex Gaussians is Laplace-distributed,
+//     P(|X| > kσ) = e^(−√2·k), so 19σ (measured maxima over 8192 slots reach 7–8σ).
 inline constexpr double kErrorSigmas = 7.0;
+inline constexpr double kErrorSigmasProduct = 19.0;
 // Every ciphertext the plan produces keeps bound·scale ≤ Q_level / 2^(1 + kHeadroomBits): values
 // up to 4× the a-priori bound (inputs well outside the domain) still decode without wrapping.
 inline constexpr int kHeadroomBits = 2;
@@ -119,10 +126,19 @@ inline constexpr int kHeadroomBits = 2;
 // ciphertext units (divide by the scale for message units), at one level of `ctx`'s chain.
 struct NoiseModel {
   double fresh_symmetric = 0;   // symmetric encryption, including the client's encoding rounding
-  double fresh_public_key = 0;  // public-key encryption at this level (SEAL encrypts one level up and
-                                // divides by that level's last prime: a rounding event)
-  double rounding = 0;          // one rescale of a size-2 ciphertext: round(c0) + round(c1)·s
-  double key_switch = 0;        // one relinearization or rotation at this level
+                                // (Gaussian)
+  double fresh_public_key = 0;  // public-key encryption at this level: SEAL encrypts one level up
+                                // and divides by that level's last prime, a rounding event (product)
+  double rounding = 0;          // one rescale of a size-2 ciphertext: round(c0) + round(c1)·s (product)
+  double key_switch = 0;        // one relinearization or rotation: mod-down rounding and the centred
+                                // part of Σ_J t_J·e_J / p (product), RMS over slots
+  // SEAL's key-switching digits t_J are unsigned, in [0, q_J): their mean (q_J − 1)/2 multiplies
+  // the key error e_J by the all-ones polynomial, whose value at slot k is 2/(1 − ζ_k). That term
+  // is Gaussian but not uniform over slots: largest at slot 0 (ζ_0 = e^(iπ/N), factor ≈ N/π),
+  // then slots 1, 2, … (÷3, ÷9, …). This is its standard deviation at slot 0 (the worst slot —
+  // and y[0] of every layout); `key_switch_dc_rms` is its RMS over all slots.
+  double key_switch_dc_worst = 0;
+  double key_switch_dc_rms = 0;
 };
 // REQUIRES: chain_index ≤ the first data level's chain index.
 [[nodiscard]] NoiseModel noise_model(const rlwe::Context& ctx, std::size_t chain_index);
@@ -173,6 +189,7 @@ struct NoiseModel {
 // @returns LEVEL_MISMATCH        an input is not at plan.input_parms_id
 // @returns INVALID_SIZE          an input does not have exactly 2 polynomials
 // @returns NOT_NTT_FORM          an input is not in NTT form
+// @returns DIMENSION_MISMATCH    an input's N or limb count disagrees with its level
 // @returns SIZE_MISMATCH         an input's buffer does not hold 2·N·L words
 // @returns SCALE_MISMATCH        an input's scale is not exactly plan.input_scale
 // @returns MISSING_KEY           relinearization keys needed and absent/empty, or a Galois key of
@@ -238,23 +255,35 @@ struct NoiseModel {
 // REQUIRES: 1 ≤ rows, cols and rows + cols − 1 ≤ slots.
 [[nodiscard]] std::vector<int> matvec_rotation_steps(std::size_t rows, std::size_t cols, std::size_t slots);
 
+struct MatvecOptions {
+  // Scale of the diagonal plaintexts (0: x.scale).
+  double weight_scale = 0;
+  // When > 1 (a power of two), x is first multiplied by the constant 1 encoded at this scale — an
+  // exact operation (the plaintext is the integer lift_scale) — so that the baby-step rotations
+  // act on a ciphertext at x.scale·lift_scale and their key-switching noise (largest at slot 0,
+  // see NoiseModel) shrinks by that factor. Costs lift_scale of modulus room, nothing in precision.
+  double lift_scale = 1;
+};
+
 // y = M·v for a dense rows × cols matrix by the Halevi–Shoup diagonal method with baby-step /
 // giant-step rotations. x holds v in slots [0, cols) and zeros in every other slot; the result
 // holds (M·v)_i in slot i < rows and 0 (up to the error) in every other slot. Generalized
 // diagonals k ∈ [−(rows−1), cols−1] (diag_k[i] = M[i][i+k]) avoid replicating v:
 // y = Σ_k diag_k ⊙ rot(v, k) = Σ_g rot(Σ_b rot(diag_{k0+gB+b}, −(k0+gB)) ⊙ rot(v, b), k0+gB)
-// with B = 2^⌈log2(D)/2⌉ baby steps for D = rows + cols − 1 diagonals, k0 = −(rows−1).
-// Diagonals are encoded at `weight_scale` (0: x.scale) at x's level; the result has scale
-// x.scale·weight_scale, no rescale. The baby-step rotations act on x at its own scale (their
-// key-switching noise is relative to it); the giant steps on products.
+// with B = 2^⌈log2(D)/2⌉ baby steps for D = rows + cols − 1 diagonals, k0 = −(rows−1): at most
+// B − 1 + ⌈D/B⌉ rotations. Diagonals are encoded at options.weight_scale at x's level (zero
+// diagonals are skipped); the result has scale x.scale·lift_scale·weight_scale, no rescale.
+// The baby-step rotations act on x (lifted), the giant steps on products.
 // REQUIRES nothing. Allocates.
 // @returns INVALID_ARGUMENT      empty or ragged matrix, a non-finite entry, rows + cols − 1 > slots,
 //                                the matrix all zeros, encoder for another context
-// @returns MISSING_KEY           a key for one of matvec_rotation_steps(rows, cols, slots) is absent
+// @returns INVALID_SCALE         weight_scale or lift_scale not positive and finite
+// @returns MISSING_KEY           a key for one of the steps used (⊆ matvec_rotation_steps) is absent
 // @returns the evaluator's and encoder's codes
 [[nodiscard]] Result<rlwe::Ciphertext> matvec_diagonal(const Evaluator& ev, const Encoder& enc,
                                                        const rlwe::Ciphertext& x,
                                                        const std::vector<std::vector<double>>& matrix,
-                                                       const rlwe::GaloisKeys& galois, double weight_scale = 0);
+                                                       const rlwe::GaloisKeys& galois,
+                                                       const MatvecOptions& options = {});
 
 }  // namespace ei::ckks

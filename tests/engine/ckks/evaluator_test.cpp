@@ -7,15 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <complex>
 #include <cstdint>
-#include <cstring>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <limits>
+#include <numbers>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -102,7 +104,7 @@ const Env& env_deep() {
 }
 // Small sets for the bit-exact and error tests. [30, 60, 60]: the rescale lift and both
 // key-switching lifts need a reduction (a 60-bit prime over a 30-bit one). [40, 30×9, 40]: ten
-// data limbs (the > 8-limb accumulation path). [60, 60, 60, 60]: 60-bit Barrett extremes.
+// data limbs (the > 8-limb accumulation path). [60 × 9]: 60-bit Barrett extremes, 8 products per lazy sum.
 const Env& env_small(int which) {
   static std::mutex mu;
   static std::map<int, std::unique_ptr<Env>> cache;
@@ -113,7 +115,7 @@ const Env& env_small(int which) {
       case 0: slot = build_env(1024, {40, 30, 30, 40}, std::ldexp(1.0, 30)); break;
       case 1: slot = build_env(1024, {30, 60, 60}, std::ldexp(1.0, 25)); break;
       case 2: slot = build_env(1024, {40, 30, 30, 30, 30, 30, 30, 30, 30, 30, 40}, std::ldexp(1.0, 30)); break;
-      default: slot = build_env(1024, {60, 60, 60, 60}, std::ldexp(1.0, 40)); break;
+      default: slot = build_env(1024, {60, 60, 60, 60, 60, 60, 60, 60, 60}, std::ldexp(1.0, 40)); break;
     }
   }
   return *slot;
@@ -174,8 +176,10 @@ double max_abs_error(const std::vector<double>& want, const std::vector<double>&
   return m;
 }
 
-std::string bits(double err) {
-  return "max abs error " + std::to_string(err) + " (" + std::to_string(-std::log2(err)) + " bits)";
+// Asserts err < bound and prints the measured precision (−log2 of the max abs error) either way.
+void check_error(const std::string& what, double err, double bound) {
+  std::printf("    %-32s max abs error %.3g (%.1f bits), bound %.3g\n", what.c_str(), err, -std::log2(err), bound);
+  EXPECT_LT(err, bound) << what << ": max abs error " << err << " (" << -std::log2(err) << " bits)";
 }
 
 template <typename F>
@@ -192,7 +196,11 @@ std::vector<double> rotated(const std::vector<double>& v, int steps) {
   return r;
 }
 
-void ok(const Status& st) { ASSERT_TRUE(st.ok()) << st.to_string(); }
+#define EXPECT_OK(expr)                                               \
+  do {                                                                \
+    const ::ei::Status ok_status_ = (expr);                           \
+    EXPECT_TRUE(ok_status_.ok()) << #expr << ": " << ok_status_.to_string(); \
+  } while (0)
 
 // ---- Straightforward references (seal-compat.md §10) --------------------------------------------
 
@@ -347,6 +355,9 @@ Ciphertext ref_apply_galois(const Env& e, const rlwe::ContextData& level, const 
   return r;
 }
 
+// Bitwise equality of two doubles (distinguishes −0.0, compares NaN payloads).
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
 void expect_same(const Ciphertext& want, const Ciphertext& have, const std::string& what) {
   EXPECT_EQ(want.parms_id, have.parms_id) << what;
   EXPECT_EQ(want.size, have.size) << what;
@@ -356,7 +367,7 @@ void expect_same(const Ciphertext& want, const Ciphertext& have, const std::stri
   EXPECT_EQ(have.correction_factor, 1U) << what;
   EXPECT_FALSE(have.seed.has_value()) << what;
   // Bitwise scale equality (same IEEE operations as SEAL).
-  EXPECT_EQ(std::memcmp(&want.scale, &have.scale, sizeof(double)), 0) << what << ": " << want.scale << " vs " << have.scale;
+  EXPECT_TRUE(same_bits(want.scale, have.scale)) << what << ": " << want.scale << " vs " << have.scale;
   ASSERT_EQ(want.data.size(), have.data.size()) << what;
   std::size_t diff = 0;
   for (std::size_t i = 0; i < want.data.size(); ++i) diff += want.data[i] != have.data[i];
@@ -376,12 +387,11 @@ struct PrecisionCase {
   const Env& (*env)();
   double fresh_bound;    // add/sub/negate/plain ops/mod_switch: 2–3 fresh errors
   double mul_bound;      // multiply + relin + rescale: |m|·(e_a + e_b) + rescale + key switch
-  double rotate_bound;   // fresh + key switching noise Σ_J t_J e_J / p (t_J < q_J)
 };
 
-class Precision : public ::testing::TestWithParam<PrecisionCase> {};
+class EvaluatorPrecision : public ::testing::TestWithParam<PrecisionCase> {};
 
-TEST_P(Precision, AddSubNegate) {
+TEST_P(EvaluatorPrecision, AddSubNegate) {
   const Env& e = GetParam().env();
   std::mt19937_64 rng(1);
   const auto x = random_reals(e.slots, 1.0, rng);
@@ -389,19 +399,19 @@ TEST_P(Precision, AddSubNegate) {
   const Ciphertext cx = encrypt(e, x);
   const Ciphertext cy = encrypt(e, y);
   Ciphertext r;
-  ok(e.eval->add(cx, cy, r));
+  EXPECT_OK(e.eval->add(cx, cy, r));
   double err = max_abs_error(map2(x, y, std::plus<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "add: " << bits(err);
-  ok(e.eval->sub(cx, cy, r));
+  check_error("add", err, GetParam().fresh_bound);
+  EXPECT_OK(e.eval->sub(cx, cy, r));
   err = max_abs_error(map2(x, y, std::minus<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "sub: " << bits(err);
-  ok(e.eval->negate(cx, r));
+  check_error("sub", err, GetParam().fresh_bound);
+  EXPECT_OK(e.eval->negate(cx, r));
   err = max_abs_error(map2(x, x, [](double u, double) { return -u; }), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "negate: " << bits(err);
+  check_error("negate", err, GetParam().fresh_bound);
   EXPECT_EQ(r.scale, cx.scale);
 }
 
-TEST_P(Precision, PlainOperands) {
+TEST_P(EvaluatorPrecision, PlainOperands) {
   const Env& e = GetParam().env();
   std::mt19937_64 rng(2);
   const auto x = random_reals(e.slots, 1.0, rng);
@@ -409,22 +419,22 @@ TEST_P(Precision, PlainOperands) {
   const Ciphertext cx = encrypt(e, x);
   const Plaintext py = encode(e, y, e.ctx->first_parms_id(), e.scale);
   Ciphertext r;
-  ok(e.eval->add_plain(cx, py, r));
+  EXPECT_OK(e.eval->add_plain(cx, py, r));
   double err = max_abs_error(map2(x, y, std::plus<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "add_plain: " << bits(err);
-  ok(e.eval->sub_plain(cx, py, r));
+  check_error("add_plain", err, GetParam().fresh_bound);
+  EXPECT_OK(e.eval->sub_plain(cx, py, r));
   err = max_abs_error(map2(x, y, std::minus<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "sub_plain: " << bits(err);
+  check_error("sub_plain", err, GetParam().fresh_bound);
   // multiply_plain: error |y|·e_x + |x|·e_y(encode) ≈ fresh; the rescale adds its rounding (≈ the
   // fresh noise at the new scale ≈ the old one).
-  ok(e.eval->multiply_plain(cx, py, r));
+  EXPECT_OK(e.eval->multiply_plain(cx, py, r));
   EXPECT_EQ(r.scale, cx.scale * py.scale);
-  ok(e.eval->rescale_to_next(r, r));
+  EXPECT_OK(e.eval->rescale_to_next(r, r));
   err = max_abs_error(map2(x, y, std::multiplies<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "multiply_plain + rescale: " << bits(err);
+  check_error("multiply_plain + rescale", err, GetParam().fresh_bound);
 }
 
-TEST_P(Precision, MultiplyRelinearizeRescale) {
+TEST_P(EvaluatorPrecision, MultiplyRelinearizeRescale) {
   const Env& e = GetParam().env();
   std::mt19937_64 rng(3);
   const auto x = random_reals(e.slots, 1.0, rng);
@@ -432,29 +442,29 @@ TEST_P(Precision, MultiplyRelinearizeRescale) {
   const Ciphertext cx = encrypt(e, x);
   const Ciphertext cy = encrypt(e, y);
   Ciphertext r;
-  ok(e.eval->multiply(cx, cy, r));
+  EXPECT_OK(e.eval->multiply(cx, cy, r));
   EXPECT_EQ(r.size, 3U);
   const auto want = map2(x, y, std::multiplies<>());
   double err = max_abs_error(want, decrypt(e, r));  // size-3 decryption (s²)
-  EXPECT_LT(err, GetParam().mul_bound) << "multiply: " << bits(err);
-  ok(e.eval->relinearize(r, e.relin, r));
+  check_error("multiply", err, GetParam().mul_bound);
+  EXPECT_OK(e.eval->relinearize(r, e.relin, r));
   EXPECT_EQ(r.size, 2U);
   err = max_abs_error(want, decrypt(e, r));
-  EXPECT_LT(err, GetParam().mul_bound) << "relinearize: " << bits(err);
-  ok(e.eval->rescale_to_next(r, r));
+  check_error("relinearize", err, GetParam().mul_bound);
+  EXPECT_OK(e.eval->rescale_to_next(r, r));
   err = max_abs_error(want, decrypt(e, r));
-  EXPECT_LT(err, GetParam().mul_bound) << "rescale: " << bits(err);
+  check_error("rescale", err, GetParam().mul_bound);
 
-  ok(e.eval->square(cx, r));
-  ok(e.eval->relinearize(r, e.relin, r));
-  ok(e.eval->rescale_to_next(r, r));
+  EXPECT_OK(e.eval->square(cx, r));
+  EXPECT_OK(e.eval->relinearize(r, e.relin, r));
+  EXPECT_OK(e.eval->rescale_to_next(r, r));
   err = max_abs_error(map2(x, x, std::multiplies<>()), decrypt(e, r));
-  EXPECT_LT(err, GetParam().mul_bound) << "square: " << bits(err);
+  check_error("square", err, GetParam().mul_bound);
 }
 
 // Multiplies down the whole chain: x^(2^k) after k squarings, then mod-switch a fresh ciphertext
 // to the same level and add. Error grows ≈ 2× per squaring of values in [0.5, 1].
-TEST_P(Precision, DepthChain) {
+TEST_P(EvaluatorPrecision, DepthChain) {
   const Env& e = GetParam().env();
   std::mt19937_64 rng(4);
   auto x = random_reals(e.slots, 1.0, rng);
@@ -463,58 +473,71 @@ TEST_P(Precision, DepthChain) {
   std::vector<double> want = x;
   const std::size_t depth = e.ctx->first_context_data().chain_index();
   for (std::size_t d = 0; d < depth; ++d) {
-    ok(e.eval->square(c, c));
-    ok(e.eval->relinearize(c, e.relin, c));
-    ok(e.eval->rescale_to_next(c, c));
+    EXPECT_OK(e.eval->square(c, c));
+    EXPECT_OK(e.eval->relinearize(c, e.relin, c));
+    EXPECT_OK(e.eval->rescale_to_next(c, c));
     for (auto& v : want) v = v * v;
     const double err = max_abs_error(want, decrypt(e, c));
-    EXPECT_LT(err, GetParam().mul_bound * std::ldexp(1.0, static_cast<int>(d + 1))) << "depth " << d + 1 << ": " << bits(err);
+    check_error("square chain, depth " + std::to_string(d + 1), err, GetParam().mul_bound * std::ldexp(1.0, static_cast<int>(d + 1)));
   }
   EXPECT_EQ(c.parms_id, e.ctx->last_context_data().parms_id());
   // A fresh ciphertext brought down by mod_switch_to, then add. The chain's scale is not exactly
   // e.scale; relabelling f's scale (as SEAL users do) multiplies its values by e.scale / c.scale.
   Ciphertext f = encrypt(e, x);
-  ok(e.eval->mod_switch_to(f, c.parms_id, f));
+  EXPECT_OK(e.eval->mod_switch_to(f, c.parms_id, f));
   const double ratio = e.scale / c.scale;
   f.scale = c.scale;
   Ciphertext s;
-  ok(e.eval->add(c, f, s));
+  EXPECT_OK(e.eval->add(c, f, s));
   const double err = max_abs_error(map2(want, x, [ratio](double u, double v) { return u + v * ratio; }), decrypt(e, s));
-  EXPECT_LT(err, GetParam().mul_bound * std::ldexp(1.0, static_cast<int>(depth + 1))) << bits(err);
+  check_error("chain + mod_switch_to + add", err, GetParam().mul_bound * std::ldexp(1.0, static_cast<int>(depth + 1)));
 }
 
-TEST_P(Precision, ModSwitchAndScalars) {
+TEST_P(EvaluatorPrecision, ModSwitchAndScalars) {
   const Env& e = GetParam().env();
   std::mt19937_64 rng(5);
   const auto x = random_reals(e.slots, 1.0, rng);
   const Ciphertext cx = encrypt(e, x);
   Ciphertext r;
-  ok(e.eval->mod_switch_to_next(cx, r));
+  EXPECT_OK(e.eval->mod_switch_to_next(cx, r));
   double err = max_abs_error(x, decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "mod_switch_to_next: " << bits(err);
+  check_error("mod_switch_to_next", err, GetParam().fresh_bound);
   EXPECT_EQ(r.scale, cx.scale);
 
   // Plaintext mod switch: decodes to the same values.
   const Plaintext px = encode(e, x, e.ctx->first_parms_id(), e.scale);
   Plaintext p2;
-  ok(e.eval->mod_switch_to_next(px, p2));
+  EXPECT_OK(e.eval->mod_switch_to_next(px, p2));
   std::vector<double> d1, d2;
-  ok(e.encoder->decode(px, d1));
-  ok(e.encoder->decode(p2, d2));
+  EXPECT_OK(e.encoder->decode(px, d1));
+  EXPECT_OK(e.encoder->decode(p2, d2));
   err = max_abs_error(d1, d2);
-  EXPECT_LT(err, 1e-9) << "plaintext mod_switch: " << bits(err);
+  check_error("plaintext mod_switch", err, 1e-9);
 
-  ok(e.eval->multiply_scalar(cx, -0.625, r));
-  ok(e.eval->rescale_to_next(r, r));
+  EXPECT_OK(e.eval->multiply_scalar(cx, -0.625, r));
+  EXPECT_OK(e.eval->rescale_to_next(r, r));
   err = max_abs_error(map2(x, x, [](double u, double) { return -0.625 * u; }), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "multiply_scalar: " << bits(err);
-  ok(e.eval->add_scalar(cx, 0.375, r));
+  check_error("multiply_scalar", err, GetParam().fresh_bound);
+  EXPECT_OK(e.eval->add_scalar(cx, 0.375, r));
   err = max_abs_error(map2(x, x, [](double u, double) { return u + 0.375; }), decrypt(e, r));
-  EXPECT_LT(err, GetParam().fresh_bound) << "add_scalar: " << bits(err);
+  check_error("add_scalar", err, GetParam().fresh_bound);
 }
 
-TEST_P(Precision, RotateAndConjugate) {
+// One key switch (rotation, conjugation) adds Σ_J t_J·e_J / p (+ rounding), where the digits t_J
+// are SEAL's UNSIGNED residues in [0, q_J): their mean (q_J/2)·Σ X^i evaluated at the slot root
+// nearest 1 has modulus (q_J/2)·2N/π. So the worst slot error is ≈ (q_0/p)·(N/π)·|e(ζ)|/scale
+// with |e(ζ)| Rayleigh of rms σ_e·√N (σ_e = √10.5): 7e-7 at 2^40 and 7e-4 at 2^30 for N = 8192.
+// The bound is 4× that rms (P(Rayleigh > 4·rms) = e^-16), per key switch.
+double key_switch_bound(const Env& e) {
+  const auto q = e.ctx->key_context_data().coeff_modulus();
+  const double ratio = static_cast<double>(q[0].value()) / static_cast<double>(q.back().value());
+  const double n = static_cast<double>(e.n);
+  return 4.0 * ratio * (n / std::numbers::pi) * std::sqrt(10.5 * n) / e.scale;
+}
+
+TEST_P(EvaluatorPrecision, RotateAndConjugate) {
   const Env& e = GetParam().env();
+  const double ks_bound = key_switch_bound(e);
   std::mt19937_64 rng(6);
   const auto x = random_reals(e.slots, 1.0, rng);
   const Ciphertext cx = encrypt(e, x);
@@ -523,34 +546,32 @@ TEST_P(Precision, RotateAndConjugate) {
   // near N/2 (N/2 − 1 = −1 + N/2, the N/2 term skipped).
   const int big = static_cast<int>(e.slots) - 1;
   for (int steps : {1, -1, 4, 3, 7, -3, 5, big}) {
-    ok(e.eval->rotate_vector(cx, steps, e.galois, r));
+    EXPECT_OK(e.eval->rotate_vector(cx, steps, e.galois, r));
     const double err = max_abs_error(rotated(x, steps), decrypt(e, r));
-    EXPECT_LT(err, GetParam().rotate_bound * 4) << "rotate " << steps << ": " << bits(err);
+    check_error("rotate " + std::to_string(steps), err, 2 * ks_bound);  // ≤ 2 key switches
   }
   // Conjugation of complex slots.
   std::vector<Cplx> z(e.slots);
   for (auto& v : z) v = Cplx(std::uniform_real_distribution<double>(-1, 1)(rng), std::uniform_real_distribution<double>(-1, 1)(rng));
   Plaintext pz;
-  ok(e.encoder->encode(std::span<const Cplx>(z), e.ctx->first_parms_id(), e.scale, pz));
+  EXPECT_OK(e.encoder->encode(std::span<const Cplx>(z), e.ctx->first_parms_id(), e.scale, pz));
   Ciphertext cz;
-  ok(e.encryptor->encrypt(pz, cz));
-  ok(e.eval->complex_conjugate(cz, e.galois, r));
+  EXPECT_OK(e.encryptor->encrypt(pz, cz));
+  EXPECT_OK(e.eval->complex_conjugate(cz, e.galois, r));
   const auto got = decrypt_complex(e, r);
   double err = 0;
   for (std::size_t i = 0; i < z.size(); ++i) err = std::max(err, std::abs(std::conj(z[i]) - got[i]));
-  EXPECT_LT(err, GetParam().rotate_bound) << "conjugate: " << bits(err);
+  check_error("conjugate", err, ks_bound);
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Sets, Precision,
+    Sets, EvaluatorPrecision,
     ::testing::Values(
-        // 2^40: fresh max ≈ 4.5·1.2e-9 = 5e-9 → 5e-8. Multiply adds |m|·e (same order) and
-        // relinearization ≈ √(N·L)·3.2·2^40/p ≈ 1e-12 → 1e-7. Rotation ≈ fresh + 3e-8 → 2e-7.
-        PrecisionCase{"N8192_60_40_40_60", &env_std, 5e-8, 1e-7, 2e-7},
-        // 2^30: fresh max ≈ 4.5·1.25e-6 ≈ 6e-6 → 3e-5 (ratio 2^10 to the set above, less headroom:
-        // encode and decode errors are well below). Rotation: digits up to 2^50 times e ≈ 3.2
-        // divided by p ≈ 2^50 gives σ ≈ √(N·L)·3.2·64/2^30 ≈ 4e-5 per slot → 5e-4.
-        PrecisionCase{"N8192_50_30_30_30_50", &env_deep, 3e-5, 6e-5, 5e-4}),
+        // 2^40: fresh max ≈ 4.5·1.2e-9 ≈ 5e-9 (measured 1e-8) → 5e-8. Multiply adds |m|·e of the
+        // same order; relinearization's key-switching noise is divided by the 2^80 scale → 1e-7.
+        PrecisionCase{"N8192_60_40_40_60", &env_std, 5e-8, 1e-7},
+        // 2^30: fresh max ≈ 4.5·1.25e-6 ≈ 6e-6 (measured 1.3e-5) → 3e-5; multiply 6e-5.
+        PrecisionCase{"N8192_50_30_30_30_50", &env_deep, 3e-5, 6e-5}),
     [](const auto& p) { return std::string(p.param.name); });
 
 // ---- Scale bookkeeping --------------------------------------------------------------------------
@@ -560,31 +581,31 @@ TEST(EvaluatorScale, RescaleDividesByTheLastPrimeExactly) {
   std::mt19937_64 rng(7);
   const Ciphertext c = encrypt(e, random_reals(e.slots, 1.0, rng));
   Ciphertext m;
-  ok(e.eval->multiply(c, c, m));
-  ok(e.eval->relinearize(m, e.relin, m));
+  EXPECT_OK(e.eval->multiply(c, c, m));
+  EXPECT_OK(e.eval->relinearize(m, e.relin, m));
   const double q_last = static_cast<double>(e.ctx->first_context_data().coeff_modulus().back().value());
   Ciphertext r;
-  ok(e.eval->rescale_to_next(m, r));
+  EXPECT_OK(e.eval->rescale_to_next(m, r));
   const double want = m.scale / q_last;  // one IEEE division, as SEAL
-  EXPECT_EQ(std::memcmp(&want, &r.scale, sizeof(double)), 0) << want << " vs " << r.scale;
+  EXPECT_TRUE(same_bits(want, r.scale)) << want << " vs " << r.scale;
   EXPECT_EQ(m.scale, e.scale * e.scale);
   EXPECT_EQ(r.parms_id, e.ctx->first_context_data().next()->parms_id());
   EXPECT_EQ(r.coeff_modulus_size, 2U);
   // rescale_to the last level: two divisions in order.
   Ciphertext r2;
-  ok(e.eval->rescale_to(m, e.ctx->last_context_data().parms_id(), r2));
+  EXPECT_OK(e.eval->rescale_to(m, e.ctx->last_context_data().parms_id(), r2));
   const double q_mid = static_cast<double>(e.ctx->first_context_data().next()->coeff_modulus().back().value());
   const double want2 = (m.scale / q_last) / q_mid;
-  EXPECT_EQ(std::memcmp(&want2, &r2.scale, sizeof(double)), 0);
+  EXPECT_TRUE(same_bits(want2, r2.scale));
   // Example from seal-compat.md: 2^60 / 1073707009.
   EXPECT_EQ(std::ldexp(1.0, 60) / 1073707009.0, 1073776640.1288781);
 }
 
 // ---- Bit-exactness against the references -------------------------------------------------------
 
-class BitExact : public ::testing::TestWithParam<int> {};
+class EvaluatorBitExactSets : public ::testing::TestWithParam<int> {};
 
-TEST_P(BitExact, ArithmeticAtEveryLevel) {
+TEST_P(EvaluatorBitExactSets, ArithmeticAtEveryLevel) {
   const Env& e = env_small(GetParam());
   std::mt19937_64 rng(100 + static_cast<unsigned>(GetParam()));
   for (std::size_t ci = 0; ci <= e.ctx->first_context_data().chain_index(); ++ci) {
@@ -598,63 +619,65 @@ TEST_P(BitExact, ArithmeticAtEveryLevel) {
       Ciphertext a3 = random_ct(level, 3, 1.0, rng);
       Plaintext p = random_pt(level, 1.0, rng);
       if (extreme) {
+        // a3's c2 stays random: all-(q−1) words are the constant −1, which rescales to 0 and
+        // would make the rescaled a3 transparent.
         fill_max(level, a.data.data(), 2);
         fill_max(level, b.data.data(), 2);
-        fill_max(level, a3.data.data(), 3);
+        fill_max(level, a3.data.data(), 2);
         fill_max(level, p.data.data(), 1);
       }
       const std::string tag = (extreme ? " (max words)" : "") + at;
       Ciphertext r;
       // add / sub / negate, equal and unequal sizes.
-      ok(e.eval->add(a, b, r));
+      EXPECT_OK(e.eval->add(a, b, r));
       Ciphertext w = a;
       rlwe::add_poly(a.data.data(), b.data.data(), moduli, n, w.data.data());
       rlwe::add_poly(a.poly(1), b.poly(1), moduli, n, w.poly(1));
       expect_same(w, r, "add" + tag);
-      ok(e.eval->sub(a, a3, r));
+      EXPECT_OK(e.eval->sub(a, a3, r));
       w = a3;
       for (std::size_t k = 0; k < 2; ++k) rlwe::sub_poly(a.poly(k), a3.poly(k), moduli, n, w.poly(k));
       rlwe::negate_poly(a3.poly(2), moduli, n, w.poly(2));
       w.scale = a.scale;
       expect_same(w, r, "sub 2-3" + tag);
-      ok(e.eval->add(a3, a, r));
+      EXPECT_OK(e.eval->add(a3, a, r));
       w = a3;
       for (std::size_t k = 0; k < 2; ++k) rlwe::add_poly(a3.poly(k), a.poly(k), moduli, n, w.poly(k));
       expect_same(w, r, "add 3-2" + tag);
-      ok(e.eval->negate(a3, r));
+      EXPECT_OK(e.eval->negate(a3, r));
       w = a3;
       for (std::size_t k = 0; k < 3; ++k) rlwe::negate_poly(a3.poly(k), moduli, n, w.poly(k));
       expect_same(w, r, "negate" + tag);
       // plain operands
-      ok(e.eval->add_plain(a, p, r));
+      EXPECT_OK(e.eval->add_plain(a, p, r));
       w = a;
       rlwe::add_poly(a.poly(0), p.data.data(), moduli, n, w.poly(0));
       expect_same(w, r, "add_plain" + tag);
-      ok(e.eval->sub_plain(a3, p, r));
+      EXPECT_OK(e.eval->sub_plain(a3, p, r));
       w = a3;
       rlwe::sub_poly(a3.poly(0), p.data.data(), moduli, n, w.poly(0));
       expect_same(w, r, "sub_plain" + tag);
-      ok(e.eval->multiply_plain(a3, p, r));
+      EXPECT_OK(e.eval->multiply_plain(a3, p, r));
       w = a3;
       for (std::size_t k = 0; k < 3; ++k) rlwe::dyadic_product(a3.poly(k), p.data.data(), moduli, n, w.poly(k));
       w.scale = a3.scale * p.scale;
       expect_same(w, r, "multiply_plain" + tag);
       // multiply / square, 2×2 and general sizes
-      ok(e.eval->multiply(a, b, r));
+      EXPECT_OK(e.eval->multiply(a, b, r));
       expect_same(ref_multiply(level, a, b), r, "multiply 2x2" + tag);
-      ok(e.eval->multiply(a3, b, r));
+      EXPECT_OK(e.eval->multiply(a3, b, r));
       expect_same(ref_multiply(level, a3, b), r, "multiply 3x2" + tag);
-      ok(e.eval->multiply(a3, a3, r));
+      EXPECT_OK(e.eval->multiply(a3, a3, r));
       expect_same(ref_multiply(level, a3, a3), r, "multiply 3x3" + tag);
-      ok(e.eval->square(a, r));
+      EXPECT_OK(e.eval->square(a, r));
       expect_same(ref_multiply(level, a, a), r, "square" + tag);
-      ok(e.eval->square(a3, r));
+      EXPECT_OK(e.eval->square(a3, r));
       expect_same(ref_multiply(level, a3, a3), r, "square size 3" + tag);
       // rescale / mod switch
       if (level.next() != nullptr) {
-        ok(e.eval->rescale_to_next(a3, r));
+        EXPECT_OK(e.eval->rescale_to_next(a3, r));
         expect_same(ref_rescale(level, a3), r, "rescale_to_next" + tag);
-        ok(e.eval->mod_switch_to_next(a3, r));
+        EXPECT_OK(e.eval->mod_switch_to_next(a3, r));
         w = a3;
         w.data.clear();
         for (std::size_t k = 0; k < 3; ++k) w.data.insert(w.data.end(), a3.poly(k), a3.poly(k) + (moduli.size() - 1) * n);
@@ -666,7 +689,7 @@ TEST_P(BitExact, ArithmeticAtEveryLevel) {
   }
 }
 
-TEST_P(BitExact, KeySwitchingAtEveryLevel) {
+TEST_P(EvaluatorBitExactSets, KeySwitchingAtEveryLevel) {
   const Env& e = env_small(GetParam());
   std::mt19937_64 rng(200 + static_cast<unsigned>(GetParam()));
   const std::uint64_t g = *rlwe::galois_elt_from_step(1, e.n);
@@ -676,22 +699,22 @@ TEST_P(BitExact, KeySwitchingAtEveryLevel) {
     Ciphertext a3 = random_ct(level, 3, 1.0, rng);
     Ciphertext a = random_ct(level, 2, 1.0, rng);
     Ciphertext r;
-    ok(e.eval->relinearize(a3, e.relin, r));
+    EXPECT_OK(e.eval->relinearize(a3, e.relin, r));
     expect_same(ref_relinearize(e, level, a3, e.relin), r, "relinearize" + at);
-    ok(e.eval->apply_galois(a, g, e.galois, r));
+    EXPECT_OK(e.eval->apply_galois(a, g, e.galois, r));
     expect_same(ref_apply_galois(e, level, a, g), r, "apply_galois" + at);
     const std::uint64_t conj = 2 * e.n - 1;
-    ok(e.eval->complex_conjugate(a, e.galois, r));
+    EXPECT_OK(e.eval->complex_conjugate(a, e.galois, r));
     expect_same(ref_apply_galois(e, level, a, conj), r, "complex_conjugate" + at);
     // switch_key_inplace with a target inside the ciphertext itself.
     Ciphertext s = a3;
-    ok(e.eval->switch_key_inplace(s, s.poly(2), e.relin.keys[0]));
+    EXPECT_OK(e.eval->switch_key_inplace(s, s.poly(2), e.relin.keys[0]));
     Ciphertext w = a3;
     ref_key_switch(*e.ctx, level, a3.poly(2), e.relin.keys[0], w.poly(0), w.poly(1));
     w.seed.reset();
     expect_same(w, s, "switch_key_inplace" + at);
     s = a3;
-    ok(e.eval->switch_key_inplace(s, s.poly(0), e.relin.keys[0]));  // target aliases c0
+    EXPECT_OK(e.eval->switch_key_inplace(s, s.poly(0), e.relin.keys[0]));  // target aliases c0
     w = a3;
     ref_key_switch(*e.ctx, level, a3.poly(0), e.relin.keys[0], w.poly(0), w.poly(1));
     expect_same(w, s, "switch_key_inplace (target = c0)" + at);
@@ -699,7 +722,7 @@ TEST_P(BitExact, KeySwitchingAtEveryLevel) {
 }
 
 // Largest residues everywhere (target, keys): the accumulation and Barrett bounds at their limits.
-TEST_P(BitExact, KeySwitchingExtremes) {
+TEST_P(EvaluatorBitExactSets, KeySwitchingExtremes) {
   const Env& e = env_small(GetParam());
   const rlwe::ContextData& kd = e.ctx->key_context_data();
   std::vector<rlwe::PublicKey> key = e.relin.keys[0];
@@ -710,7 +733,7 @@ TEST_P(BitExact, KeySwitchingExtremes) {
     Ciphertext a = random_ct(level, 3, 1.0, rng);
     fill_max(level, a.data.data(), 3);
     Ciphertext s = a;
-    ok(e.eval->switch_key_inplace(s, a.poly(2), key));
+    EXPECT_OK(e.eval->switch_key_inplace(s, a.poly(2), key));
     Ciphertext w = a;
     ref_key_switch(*e.ctx, level, a.poly(2), key, w.poly(0), w.poly(1));
     expect_same(w, s, "extreme key switch at chain index " + std::to_string(ci));
@@ -718,10 +741,10 @@ TEST_P(BitExact, KeySwitchingExtremes) {
 }
 
 const char* small_set_name(int which) {
-  static const char* const kNames[] = {"N1024_40_30_30_40", "N1024_30_60_60", "N1024_40_30x9_40", "N1024_60x4"};
+  static const char* const kNames[] = {"N1024_40_30_30_40", "N1024_30_60_60", "N1024_40_30x9_40", "N1024_60x9"};
   return kNames[which];
 }
-INSTANTIATE_TEST_SUITE_P(Sets, BitExact, ::testing::Values(0, 1, 2, 3),
+INSTANTIATE_TEST_SUITE_P(Sets, EvaluatorBitExactSets, ::testing::Values(0, 1, 2, 3),
                          [](const auto& p) { return std::string(small_set_name(p.param)); });
 
 TEST(EvaluatorBitExact, ScalarsEqualEncodePlusPlainOp) {
@@ -731,19 +754,19 @@ TEST(EvaluatorBitExact, ScalarsEqualEncodePlusPlainOp) {
   for (double v : {0.5, -1.25, 3.0e-3, 1.0 / 3.0}) {
     for (std::optional<double> s : {std::optional<double>(), std::optional<double>(std::ldexp(1.0, 35))}) {
       Ciphertext r;
-      ok(e.eval->multiply_scalar(c, v, r, s));
+      EXPECT_OK(e.eval->multiply_scalar(c, v, r, s));
       Plaintext p;
-      ok(e.encoder->encode(v, c.parms_id, s.value_or(c.scale), p));
+      EXPECT_OK(e.encoder->encode(v, c.parms_id, s.value_or(c.scale), p));
       Ciphertext w;
-      ok(e.eval->multiply_plain(c, p, w));
+      EXPECT_OK(e.eval->multiply_plain(c, p, w));
       expect_same(w, r, "multiply_scalar " + std::to_string(v));
     }
     Ciphertext r;
-    ok(e.eval->add_scalar(c, v, r));
+    EXPECT_OK(e.eval->add_scalar(c, v, r));
     Plaintext p;
-    ok(e.encoder->encode(v, c.parms_id, c.scale, p));
+    EXPECT_OK(e.encoder->encode(v, c.parms_id, c.scale, p));
     Ciphertext w;
-    ok(e.eval->add_plain(c, p, w));
+    EXPECT_OK(e.eval->add_plain(c, p, w));
     expect_same(w, r, "add_scalar " + std::to_string(v));
   }
 }
@@ -756,22 +779,22 @@ TEST(EvaluatorRelinearize, SizeThreeDecryptsAndSizeFourFollowsSeal) {
   const auto x = random_reals(e.slots, 1.0, rng);
   const Ciphertext c = encrypt(e, x);
   Ciphertext c3;
-  ok(e.eval->multiply(c, c, c3));
+  EXPECT_OK(e.eval->multiply(c, c, c3));
   Ciphertext r;
-  ok(e.eval->relinearize(c3, e.relin, r));
+  EXPECT_OK(e.eval->relinearize(c3, e.relin, r));
   EXPECT_LT(max_abs_error(map2(x, x, std::multiplies<>()), decrypt(e, r)), 1e-4);
 
   // Size 4 (c·c·c, scale 2^90 < 130 bits) needs keys for s^2 and s^3. Our key generator makes
   // only s^2 (as SEAL's create_relin_keys): with one key it is MISSING_KEY.
   Ciphertext c4;
-  ok(e.eval->multiply(c3, c, c4));
+  EXPECT_OK(e.eval->multiply(c3, c, c4));
   ASSERT_EQ(c4.size, 4U);
   EXPECT_EQ(e.eval->relinearize(c4, e.relin, r).code(), Code::MISSING_KEY);
   // With a second key vector SEAL 4.1 switches the LAST component twice (keys[1], then keys[0])
   // and drops c2 unused: check the exact words and that c2 indeed does not matter.
   rlwe::RelinKeys two = e.relin;
   two.keys.push_back(e.galois.keys[rlwe::GaloisKeys::index_of(*rlwe::galois_elt_from_step(1, e.n))]);
-  ok(e.eval->relinearize(c4, two, r));
+  EXPECT_OK(e.eval->relinearize(c4, two, r));
   const rlwe::ContextData& level = e.ctx->first_context_data();
   expect_same(ref_relinearize(e, level, c4, two), r, "relinearize size 4");
   Ciphertext manual = c4;
@@ -784,10 +807,10 @@ TEST(EvaluatorRelinearize, SizeThreeDecryptsAndSizeFourFollowsSeal) {
   Ciphertext c4b = c4;
   std::fill(c4b.poly(2), c4b.poly(2) + c4b.poly_words(), 0);
   Ciphertext rb;
-  ok(e.eval->relinearize(c4b, two, rb));
+  EXPECT_OK(e.eval->relinearize(c4b, two, rb));
   expect_same(r, rb, "c2 is unused");
   // Size 2 is a copy.
-  ok(e.eval->relinearize(c, e.relin, r));
+  EXPECT_OK(e.eval->relinearize(c, e.relin, r));
   EXPECT_EQ(r, c);
 }
 
@@ -806,18 +829,18 @@ TEST(EvaluatorRotate, NafFollowsSealOrder) {
   for (const Case& k : {Case{3, {-1, 4}}, Case{7, {-1, 8}}, Case{-3, {1, -4}}, Case{5, {1, 4}},
                         Case{511, {-1}}}) {
     Ciphertext r;
-    ok(e.eval->rotate_vector(c, k.steps, e.galois, r));
+    EXPECT_OK(e.eval->rotate_vector(c, k.steps, e.galois, r));
     Ciphertext w = c;
-    for (int s : k.order) ok(e.eval->apply_galois(w, elt(s), e.galois, w));
+    for (int s : k.order) EXPECT_OK(e.eval->apply_galois(w, elt(s), e.galois, w));
     expect_same(w, r, "rotate " + std::to_string(k.steps));
   }
   // Direct key: exactly one apply_galois.
   Ciphertext r, w;
-  ok(e.eval->rotate_vector(c, 4, e.galois, r));
-  ok(e.eval->apply_galois(c, elt(4), e.galois, w));
+  EXPECT_OK(e.eval->rotate_vector(c, 4, e.galois, r));
+  EXPECT_OK(e.eval->apply_galois(c, elt(4), e.galois, w));
   expect_same(w, r, "rotate 4");
   // steps == 0 is a copy.
-  ok(e.eval->rotate_vector(c, 0, e.galois, r));
+  EXPECT_OK(e.eval->rotate_vector(c, 0, e.galois, r));
   EXPECT_EQ(r, c);
 }
 
@@ -853,14 +876,14 @@ TEST(EvaluatorAliasing, OutMayBeAnInput) {
   };
   for (const auto& [name, op] : unary) {
     Ciphertext fresh;
-    ok(op.second(op.first, fresh));
+    EXPECT_OK(op.second(op.first, fresh));
     Ciphertext inplace = op.first;
-    ok(op.second(inplace, inplace));
+    EXPECT_OK(op.second(inplace, inplace));
     expect_same(fresh, inplace, name + " in place");
     // A previously used, larger output buffer is reused correctly.
     Ciphertext dirty = a3;
     dirty.data.resize(dirty.data.size() * 2, 7);
-    ok(op.second(op.first, dirty));
+    EXPECT_OK(op.second(op.first, dirty));
     expect_same(fresh, dirty, name + " into a dirty output");
   }
   using Binary = std::function<Status(const Ciphertext&, const Ciphertext&, Ciphertext&)>;
@@ -872,25 +895,25 @@ TEST(EvaluatorAliasing, OutMayBeAnInput) {
   for (const auto& [name, op] : binary) {
     for (const auto& [x, y] : {std::pair{a, b}, std::pair{a, a3}, std::pair{a3, a}}) {
       Ciphertext fresh;
-      ok(op(x, y, fresh));
+      EXPECT_OK(op(x, y, fresh));
       Ciphertext o1 = x;
-      ok(op(o1, y, o1));
+      EXPECT_OK(op(o1, y, o1));
       expect_same(fresh, o1, name + " out == a");
       Ciphertext o2 = y;
-      ok(op(x, o2, o2));
+      EXPECT_OK(op(x, o2, o2));
       expect_same(fresh, o2, name + " out == b");
     }
     if (name == "sub") continue;  // a − a is transparent
     Ciphertext both = a;
     Ciphertext fresh;
-    ok(op(a, a, fresh));
-    ok(op(both, both, both));
+    EXPECT_OK(op(a, a, fresh));
+    EXPECT_OK(op(both, both, both));
     expect_same(fresh, both, name + " out == a == b");
   }
   Plaintext pp = p;
   Plaintext want;
-  ok(e.eval->mod_switch_to_next(p, want));
-  ok(e.eval->mod_switch_to_next(pp, pp));
+  EXPECT_OK(e.eval->mod_switch_to_next(p, want));
+  EXPECT_OK(e.eval->mod_switch_to_next(pp, pp));
   EXPECT_EQ(want, pp);
 }
 
@@ -970,7 +993,7 @@ std::vector<std::pair<std::string, std::function<Status(const Bench&, const Ciph
 Bench make_bench(const Env& e) {
   std::mt19937_64 rng(12);
   Bench b{e, encrypt(e, random_reals(e.slots, 1.0, rng)), {}, {}};
-  ok(e.eval->multiply(b.c, b.c, b.c3));
+  EXPECT_OK(e.eval->multiply(b.c, b.c, b.c3));
   b.c3.scale = b.c.scale;
   b.p = encode(e, random_reals(e.slots, 1.0, rng), e.ctx->first_parms_id(), e.scale);
   return b;
@@ -999,7 +1022,7 @@ TEST(EvaluatorErrors, LevelAndScaleMismatch) {
   const Env& e = env_small(0);
   const Bench b = make_bench(e);
   Ciphertext low;
-  ok(e.eval->mod_switch_to_next(b.c, low));
+  EXPECT_OK(e.eval->mod_switch_to_next(b.c, low));
   Ciphertext o;
   EXPECT_EQ(e.eval->add(b.c, low, o).code(), Code::LEVEL_MISMATCH);
   EXPECT_EQ(e.eval->sub(low, b.c, o).code(), Code::LEVEL_MISMATCH);
@@ -1021,7 +1044,7 @@ TEST(EvaluatorErrors, LevelAndScaleMismatch) {
   EXPECT_TRUE(e.eval->multiply_plain(b.c, p, o).ok());  // no closeness check
   // Close scales keep operand 1's scale.
   other.scale = std::nextafter(b.c.scale, 0.0);
-  ok(e.eval->add(other, b.c, o));
+  EXPECT_OK(e.eval->add(other, b.c, o));
   EXPECT_EQ(o.scale, other.scale);
 }
 
@@ -1069,7 +1092,7 @@ TEST(EvaluatorErrors, TransparentResults) {
   Plaintext zero = b.p;
   std::fill(zero.data.begin(), zero.data.end(), 0);
   Ciphertext neg;
-  ok(e.eval->negate(b.c, neg));
+  EXPECT_OK(e.eval->negate(b.c, neg));
   Ciphertext o;
   EXPECT_EQ(e.eval->sub(b.c, b.c, o).code(), Code::TRANSPARENT_RESULT);
   // As SEAL (computed, then thrown): out holds the transparent result.
@@ -1104,12 +1127,12 @@ TEST(EvaluatorErrors, ChainEndsAndScaleBounds) {
   const Env& e = env_small(0);  // [40, 30, 30, 40]: levels of 100, 70, 40 bits; scale 2^30
   const Bench b = make_bench(e);
   Ciphertext last;
-  ok(e.eval->mod_switch_to(b.c, e.ctx->last_context_data().parms_id(), last));
+  EXPECT_OK(e.eval->mod_switch_to(b.c, e.ctx->last_context_data().parms_id(), last));
   Ciphertext o;
   EXPECT_EQ(e.eval->rescale_to_next(last, o).code(), Code::END_OF_MODULUS_CHAIN);
   EXPECT_EQ(e.eval->mod_switch_to_next(last, o).code(), Code::END_OF_MODULUS_CHAIN);
   Plaintext plast;
-  ok(e.eval->mod_switch_to(b.p, e.ctx->last_context_data().parms_id(), plast));
+  EXPECT_OK(e.eval->mod_switch_to(b.p, e.ctx->last_context_data().parms_id(), plast));
   Plaintext po;
   EXPECT_EQ(e.eval->mod_switch_to_next(plast, po).code(), Code::END_OF_MODULUS_CHAIN);
   // Higher or unknown targets.
@@ -1128,7 +1151,7 @@ TEST(EvaluatorErrors, ChainEndsAndScaleBounds) {
   EXPECT_EQ(e.eval->multiply(last, last2, o).code(), Code::INVALID_SCALE);
   EXPECT_EQ(e.eval->square(last, o).code(), Code::INVALID_SCALE);
   Ciphertext last3;
-  ok(e.eval->mod_switch_to(b.c3, e.ctx->last_context_data().parms_id(), last3));
+  EXPECT_OK(e.eval->mod_switch_to(b.c3, e.ctx->last_context_data().parms_id(), last3));
   EXPECT_EQ(e.eval->square(last3, o).code(), Code::INVALID_SCALE);  // general-size path
   EXPECT_EQ(e.eval->multiply_plain(last, plast, o).code(), Code::INVALID_SCALE);
   EXPECT_EQ(e.eval->multiply_scalar(last, 0.5, o).code(), Code::INVALID_SCALE);
@@ -1228,7 +1251,7 @@ TEST(EvaluatorErrors, NoKeySwitchingWithOnePrime) {
   std::mt19937_64 rng(13);
   const Ciphertext c = encrypt(*e, random_reals(e->slots, 1.0, rng));
   Ciphertext c3;
-  ok(e->eval->multiply(c, c, c3));
+  EXPECT_OK(e->eval->multiply(c, c, c3));
   rlwe::RelinKeys rk;
   rk.parms_id = e->ctx->key_parms_id();
   rlwe::GaloisKeys gk;
@@ -1254,10 +1277,11 @@ TEST(EvaluatorThreads, ConstMethodsAreSafeConcurrently) {
   const Ciphertext a = random_ct(level, 2, 1.0, rng);
   const Ciphertext a3 = random_ct(level, 3, 1.0, rng);
   Ciphertext want_rot, want_rel, want_res;
-  ok(e.eval->rotate_vector(a, 3, e.galois, want_rot));
-  ok(e.eval->relinearize(a3, e.relin, want_rel));
-  ok(e.eval->rescale_to_next(a3, want_res));
+  EXPECT_OK(e.eval->rotate_vector(a, 3, e.galois, want_rot));
+  EXPECT_OK(e.eval->relinearize(a3, e.relin, want_rel));
+  EXPECT_OK(e.eval->rescale_to_next(a3, want_res));
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> failures(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
