@@ -6,6 +6,8 @@
 #include <random>
 
 #include "engine/ckks/encoder.h"
+#include "engine/math/ntt.h"
+#include "engine/math/primes.h"
 #include "engine/rlwe/decryptor.h"
 #include "engine/rlwe/encryptor.h"
 #include "engine/rlwe/keygen.h"
@@ -77,6 +79,54 @@ void BM_ntt_inverse(benchmark::State& state) {
   }
   state.counters["limbs"] = static_cast<double>(level.coeff_modulus_size());
 }
+
+// One limb, one backend: N = 2^log_n, the largest NTT prime of `bits` bits (SEAL's choice). Registered
+// as BM_ntt_{forward,inverse}_limb/<backend>/<N>/<bits>b for each backend this CPU has; the time is
+// per limb. Data is a plain std::vector (not cache-line aligned), as in the engine.
+void BM_ntt_limb(benchmark::State& state, bool forward, math::NttBackend backend, int log_n, int bits) {
+  const std::size_t n = std::size_t{1} << log_n;
+  const auto q = math::coeff_modulus_create(n, std::vector<int>{bits});
+  if (!q.ok()) {
+    state.SkipWithError("no prime");
+    return;
+  }
+  const auto t = math::NttTables::create(log_n, (*q)[0], backend);
+  if (!t.ok()) {
+    state.SkipWithError("backend not available");
+    return;
+  }
+  std::vector<std::uint64_t> poly(n);
+  std::mt19937_64 rng(4);
+  for (auto& x : poly) x = rng() % (*q)[0].value();
+  for (auto _ : state) {
+    if (forward) {
+      t->forward(poly.data());
+    } else {
+      t->inverse(poly.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["limbs"] = 1;
+}
+
+const bool kNttLimbBenchmarks = [] {
+  for (const bool forward : {true, false}) {
+    for (const auto backend : {math::NttBackend::portable, math::NttBackend::avx512_ifma, math::NttBackend::avx512}) {
+      for (const int log_n : {13, 14}) {
+        for (const int bits : {30, 40, 50, 60}) {
+          const auto q = math::coeff_modulus_create(std::size_t{1} << log_n, std::vector<int>{bits});
+          if (!q.ok() || !math::ntt_backend_available(backend, log_n, (*q)[0])) continue;
+          const std::string name = std::string(forward ? "BM_ntt_forward_limb/" : "BM_ntt_inverse_limb/") +
+                                   std::string(math::to_string(backend)) + "/" + std::to_string(1 << log_n) + "/" +
+                                   std::to_string(bits) + "b";
+          benchmark::RegisterBenchmark(name.c_str(), BM_ntt_limb, forward, backend, log_n, bits)
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+  return true;
+}();
 
 void BM_encode(benchmark::State& state) {
   auto& s = setup(state.range(0));

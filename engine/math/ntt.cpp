@@ -1,7 +1,11 @@
 #include "engine/math/ntt.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+
+#include "engine/math/ntt_simd.h"
 
 namespace ei::math {
 
@@ -13,8 +17,9 @@ namespace {
 // with the smallest gaps run fused per group of four words, and the final reduction to [0, q)
 // is folded into the last stage, so no extra pass is made. The kernels are bound by the three
 // 64-bit multiplies per butterfly (~1 ns on the dev box); cache blocking and radix-4 passes
-// were tried and gained nothing measurable up to N = 32768. A future SIMD backend replaces these
-// functions only (NttTables::create picks it); its outputs must be word-for-word identical.
+// were tried and gained nothing measurable up to N = 32768. The SIMD backends (ntt_avx512*.cpp)
+// replace these functions only (NttTables::create picks them); their outputs are word-for-word
+// identical, which tests/engine/math/ntt_backend_test.cpp checks.
 
 // a mod b for a < 2b (and a + b < 2^64). Clang's cmov-to-branch conversion turns the plain
 // `a >= b ? a - b : a` (and mask forms) into unpredictable branches in the fused last stages
@@ -183,6 +188,44 @@ std::optional<std::uint64_t> minimal_primitive_root(std::uint64_t degree_2n, con
   return best;
 }
 
+std::string_view to_string(NttBackend backend) noexcept {
+  switch (backend) {
+    case NttBackend::automatic:
+      return "automatic";
+    case NttBackend::portable:
+      return "portable";
+    case NttBackend::avx512_ifma:
+      return "avx512_ifma";
+    case NttBackend::avx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+bool ntt_backend_available(NttBackend backend, int log_n, const Modulus& q) noexcept {
+  switch (backend) {
+    case NttBackend::automatic:
+    case NttBackend::portable:
+      return true;
+    case NttBackend::avx512_ifma:
+      return log_n >= ntt_simd::kMinLogN && q.value() < ntt_simd::kIfmaModulusBound && ntt_simd::cpu_has_avx512_ifma();
+    case NttBackend::avx512:
+      return log_n >= ntt_simd::kMinLogN && ntt_simd::cpu_has_avx512();
+  }
+  return false;
+}
+
+NttBackend ntt_automatic_backend(int log_n, const Modulus& q) noexcept {
+  const char* force = std::getenv("EI_FORCE_PORTABLE");  // NOLINT(concurrency-mt-unsafe): read-only use
+  if (force != nullptr && std::strcmp(force, "1") == 0) return NttBackend::portable;
+  // IFMA is the fastest where it applies; the 64-bit AVX-512 path beats portable at every size
+  // (bench: BM_ntt_forward_limb).
+  for (const NttBackend b : {NttBackend::avx512_ifma, NttBackend::avx512}) {
+    if (ntt_backend_available(b, log_n, q)) return b;
+  }
+  return NttBackend::portable;
+}
+
 Result<NttTables> NttTables::create(int log_n, const Modulus& q, NttBackend backend) {
   if (log_n < kMinLogN || log_n > kMaxLogN) {
     return Status(Code::INVALID_PARAMETERS, "NTT log_n " + std::to_string(log_n) + " is outside [1, 17]");
@@ -196,20 +239,31 @@ Result<NttTables> NttTables::create(int log_n, const Modulus& q, NttBackend back
     return Status(Code::INVALID_PARAMETERS, "modulus " + std::to_string(q.value()) + " has no primitive " +
                                                 std::to_string(2 * n) + "-th root of unity (it is not 1 mod 2N)");
   }
+  if (backend == NttBackend::automatic) backend = ntt_automatic_backend(log_n, q);
+  if (!ntt_backend_available(backend, log_n, q) || backend == NttBackend::automatic) {
+    return Status(Code::INVALID_ARGUMENT, "NTT backend " + std::string(to_string(backend)) +
+                                              " is not available for N = " + std::to_string(n) +
+                                              ", q = " + std::to_string(q.value()) + " on this CPU");
+  }
   NttTables t;
   t.n_ = n;
   t.log_n_ = log_n;
   t.modulus_ = q;
   t.root_ = *psi;
+  t.backend_ = backend;
   switch (backend) {
-    case NttBackend::automatic:
-    case NttBackend::portable:
-      t.backend_ = NttBackend::portable;
+    case NttBackend::avx512_ifma:
+      t.forward_fn_ = &ntt_simd::forward_avx512_ifma;
+      t.inverse_fn_ = &ntt_simd::inverse_avx512_ifma;
+      break;
+    case NttBackend::avx512:
+      t.forward_fn_ = &ntt_simd::forward_avx512;
+      t.inverse_fn_ = &ntt_simd::inverse_avx512;
+      break;
+    default:
       t.forward_fn_ = &forward_portable;
       t.inverse_fn_ = &inverse_portable;
       break;
-    default:
-      return Status(Code::INVALID_ARGUMENT, "requested NTT backend is not available");
   }
 
   const auto inv_psi = inv_mod(*psi, q);
@@ -230,6 +284,36 @@ Result<NttTables> NttTables::create(int log_n, const Modulus& q, NttBackend back
   }
   t.inv_degree_ = make_shoup(*inv_n, q);
   t.inv_degree_last_root_ = make_shoup(mul_mod(t.inv_roots_[n - 1].operand, *inv_n, q), q);
+
+  if (backend == NttBackend::avx512_ifma || backend == NttBackend::avx512) {
+    // Structure of arrays for vector loads (layout in ntt_simd.h), quotients in the backend's radix.
+    const bool radix52 = backend == NttBackend::avx512_ifma;
+    const std::uint64_t qv = q.value();
+    const auto quotient = [&](const ShoupOperand& s) {
+      return radix52 ? ntt_simd::shoup52_quotient(s.operand, qv) : s.quotient;
+    };
+    t.simd_tables_.assign(ntt_simd::simd_table_words(n), 0);
+    std::uint64_t* tab = t.simd_tables_.data();
+    tab[0] = t.inv_degree_.operand;
+    tab[1] = quotient(t.inv_degree_);
+    tab[2] = t.inv_degree_last_root_.operand;
+    tab[3] = quotient(t.inv_degree_last_root_);
+    // Entry k of each array holds root src(k): SEAL's order, with the gap-1 stage's roots permuted
+    // in groups of eight ([n/2, n) forward, [1, n/2 + 1) inverse).
+    const auto permuted = [](std::size_t k, std::size_t first, std::size_t count) {
+      if (k < first || k >= first + count) return k;
+      const std::size_t group = (k - first) & ~std::size_t{7};
+      return first + group + ntt_simd::kGap1LaneOrder[(k - first) & 7];
+    };
+    for (std::size_t k = 0; k < n; ++k) {
+      const ShoupOperand& f = t.fwd_roots_[permuted(k, n / 2, n / 2)];
+      const ShoupOperand& v = t.inv_roots_[permuted(k, 1, n / 2)];
+      tab[ntt_simd::fwd_operand_offset(n) + k] = f.operand;
+      tab[ntt_simd::fwd_quotient_offset(n) + k] = quotient(f);
+      tab[ntt_simd::inv_operand_offset(n) + k] = v.operand;
+      tab[ntt_simd::inv_quotient_offset(n) + k] = quotient(v);
+    }
+  }
   return t;
 }
 
