@@ -237,6 +237,53 @@ function checkSet(seal, vecdir, setName, res, { allowMissing = false } = {}) {
       }
     });
   }
+  // our evaluation keys (seeded RelinKeys and GaloisKeys from our KeyGenerator) used by node-seal's
+  // evaluator on our ciphertext: relinearize(ct·ct) and rotate(ct, 1), decrypted with our secret key.
+  // Optional (older writers and --self-test do not produce evaluation keys): checked when present.
+  const evalKeyFiles = ['own/relin_keys.none.bin', 'own/galois_keys.none.bin', 'own/ct.none.bin', 'own/ct.values.f64', 'own/secret_key.none.bin'];
+  if (evalKeyFiles.every((nm) => fs.existsSync(path.join(ours, nm)))) {
+    const values = G.readF64(path.join(ours, 'own/ct.values.f64'));
+    // Key switching at scale s adds about N·2^9 units of 1/s (seal-compat §10; worst at slot 0).
+    const bound = Math.max(Math.pow(2, 26) / meta.scale, Math.pow(2, -20));
+    const withOwn = (name, fn) => attempt(name, () => {
+      const sk = loadKey(seal, ctx, 'secret', fs.readFileSync(path.join(ours, 'own/secret_key.none.bin')));
+      const evaluator = seal.Evaluator(ctx);
+      const ct = seal.CipherText();
+      try {
+        ct.loadArray(ctx, fs.readFileSync(path.join(ours, 'own/ct.none.bin')));
+        fn(sk, evaluator, ct);
+      } finally {
+        for (const o of [ct, evaluator, sk]) o.delete();
+      }
+    });
+    const firstBits = ctx.firstContextData.totalCoeffModulusBitCount;
+    if (2 * Math.log2(meta.scale) + 2 < firstBits) {
+      withOwn(`${tag}/own/relin_keys.none.bin`, (sk, evaluator, ct) => {
+        const rk = seal.RelinKeys();
+        rk.loadArray(ctx, fs.readFileSync(path.join(ours, 'own/relin_keys.none.bin')));
+        const sq = evaluator.multiply(ct, ct);
+        const lin = evaluator.relinearize(sq, rk);
+        const bytes = lin.saveArray(seal.ComprModeType.none);
+        const want = values.map((x) => x * x);
+        const r = decryptError(seal, ctx, sk, bytes, want);
+        res.add(`${tag}/own/relin_keys.none.bin`, r.err <= bound && r.size === 2,
+          `node-seal relinearize(ct·ct) with our relin keys: size ${r.size}, max_abs_err=${fmt(r.err)} (bound ${fmt(bound)})`);
+        for (const o of [lin, sq, rk]) o.delete();
+      });
+    }
+    withOwn(`${tag}/own/galois_keys.none.bin`, (sk, evaluator, ct) => {
+      const gk = seal.GaloisKeys();
+      gk.loadArray(ctx, fs.readFileSync(path.join(ours, 'own/galois_keys.none.bin')));
+      const rot = evaluator.rotateVector(ct, 1, gk);
+      const bytes = rot.saveArray(seal.ComprModeType.none);
+      // values fill every slot, and rotation is cyclic over the slots: slot i gets slot i + 1.
+      const want = values.map((_, i) => values[(i + 1) % values.length]);
+      const r = decryptError(seal, ctx, sk, bytes, want);
+      res.add(`${tag}/own/galois_keys.none.bin`, r.err <= bound,
+        `node-seal rotateVector(ct, 1) with our Galois keys: max_abs_err=${fmt(r.err)} (bound ${fmt(bound)})`);
+      for (const o of [rot, gk]) o.delete();
+    });
+  }
   oracleSk.delete();
   ctx.delete();
   parms.delete();

@@ -341,6 +341,15 @@ TEST_F(InteropTest, WriteOurObjectsForOracles) {
       ASSERT_TRUE(rlwe::Encryptor(ctx, own_pk).encrypt(pt, ct).ok());
       write_ct(out / "own" / "ct.none.bin", ct, SeedMode::kNever, Compression::none);
       write_values(out / "own" / "ct");
+      // Our evaluation keys, seeded as SEAL's Serializable keys are: the oracle relinearizes and
+      // rotates our ciphertext with them (check_node_seal.js).
+      auto rk = keygen.create_relin_keys();
+      ASSERT_TRUE(rk.ok()) << rk.status().to_string();
+      write_bytes(out / "own" / "relin_keys.none.bin", *ser::save(*rk, {Compression::none, SeedMode::kRequired}));
+      const int steps[] = {1};
+      auto gk = keygen.create_galois_keys_for_steps(steps);
+      ASSERT_TRUE(gk.ok()) << gk.status().to_string();
+      write_bytes(out / "own" / "galois_keys.none.bin", *ser::save(*gk, {Compression::none, SeedMode::kRequired}));
       write_bytes(out / "parms.none.bin", *ser::save(ctx->key_context_data().parms(), {}));
     }
   }
