@@ -6,6 +6,7 @@
 #include <random>
 
 #include "engine/ckks/encoder.h"
+#include "engine/ckks/evaluator.h"
 #include "engine/math/ntt.h"
 #include "engine/math/primes.h"
 #include "engine/rlwe/decryptor.h"
@@ -185,7 +186,66 @@ void BM_decode(benchmark::State& state) {
   }
 }
 
+// Evaluator operations on fresh public-key ciphertexts at the first data level (issue 4).
+struct EvalInputs {
+  std::unique_ptr<ckks::Evaluator> ev;
+  rlwe::Ciphertext a, b, product;
+  rlwe::Plaintext p;
+  rlwe::RelinKeys rk;
+  rlwe::GaloisKeys gk;
+};
+
+EvalInputs& eval_inputs(std::int64_t n) {
+  static std::map<std::int64_t, EvalInputs> cache;
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  auto& s = setup(n);
+  EvalInputs in;
+  in.ev = std::make_unique<ckks::Evaluator>(s.ctx);
+  (void)s.encoder->encode(s.values, s.ctx->first_parms_id(), s.scale, in.p);
+  rlwe::Encryptor enc(s.ctx, s.pk);
+  (void)enc.encrypt(in.p, in.a);
+  (void)enc.encrypt(in.p, in.b);
+  in.rk = *s.keygen->create_relin_keys();
+  const int steps[] = {1};
+  in.gk = *s.keygen->create_galois_keys_for_steps(steps);
+  (void)in.ev->multiply(in.a, in.b, in.product);
+  return cache.emplace(n, std::move(in)).first->second;
+}
+
+template <typename Op>
+void run_eval_bench(benchmark::State& state, Op op) {
+  auto& in = eval_inputs(state.range(0));
+  rlwe::Ciphertext out;
+  for (auto _ : state) {
+    if (!op(in, out).ok()) state.SkipWithError("evaluator operation failed");
+    benchmark::DoNotOptimize(out.data.data());
+  }
+}
+
+void BM_multiply_plain(benchmark::State& state) {
+  run_eval_bench(state, [](EvalInputs& in, rlwe::Ciphertext& out) { return in.ev->multiply_plain(in.a, in.p, out); });
+}
+void BM_multiply(benchmark::State& state) {
+  run_eval_bench(state, [](EvalInputs& in, rlwe::Ciphertext& out) { return in.ev->multiply(in.a, in.b, out); });
+}
+void BM_relinearize(benchmark::State& state) {
+  run_eval_bench(state, [](EvalInputs& in, rlwe::Ciphertext& out) { return in.ev->relinearize(in.product, in.rk, out); });
+}
+void BM_rescale(benchmark::State& state) {
+  run_eval_bench(state, [](EvalInputs& in, rlwe::Ciphertext& out) { return in.ev->rescale_to_next(in.a, out); });
+}
+void BM_rotate(benchmark::State& state) {
+  run_eval_bench(state, [](EvalInputs& in, rlwe::Ciphertext& out) { return in.ev->rotate_vector(in.a, 1, in.gk, out); });
+}
+
 }  // namespace
+
+BENCHMARK(BM_multiply_plain)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_multiply)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_relinearize)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_rescale)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_rotate)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK(BM_ntt_forward)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ntt_inverse)->Arg(8192)->Arg(16384)->Unit(benchmark::kMicrosecond);

@@ -49,6 +49,18 @@ function time(fn) {
     out[`encrypt_public/${n}`] = time(() => encryptor.encrypt(pt, ct));
     out[`decrypt/${n}`] = time(() => decryptor.decrypt(ct, pt));
     out[`decode/${n}`] = time(() => encoder.decode(pt));
+    // Evaluator operations (issue 4), same inputs as engine_bench.cpp.
+    const ct2 = ct.clone();
+    const relinKeys = keygen.createRelinKeys();
+    const galoisKeys = keygen.createGaloisKeys(Int32Array.from([1]));
+    const prod = evaluator.multiply(ct, ct2);
+    const dst = seal.CipherText();
+    out[`multiply_plain/${n}`] = time(() => evaluator.multiplyPlain(ct, pt, dst));
+    out[`multiply/${n}`] = time(() => evaluator.multiply(ct, ct2, dst));
+    out[`relinearize/${n}`] = time(() => evaluator.relinearize(prod, relinKeys, dst));
+    out[`rescale/${n}`] = time(() => evaluator.rescaleToNext(ct, dst));
+    out[`rotate/${n}`] = time(() => evaluator.rotateVector(ct, 1, galoisKeys, dst));
+    for (const o of [ct2, relinKeys, galoisKeys, prod, dst]) o.delete();
     // Each transform runs on a fresh copy of a ciphertext in the source form; the cost of the
     // copy alone is measured and subtracted.
     const coef = ct.clone();
