@@ -17,7 +17,7 @@
 // explicit backend requests are unaffected), so `EI_FORCE_PORTABLE=1 ctest ...` runs everything
 // on the portable path. Outputs are identical either way; only the speed differs.
 // Measured on the dev box (AMD EPYC, AVX-512 IFMA), N = 8192, per limb, forward: portable ~54 us,
-// avx512_ifma ~7 us, avx512 ~13.5 us (bench: BM_ntt_{forward,inverse}_limb).
+// avx512_ifma ~7 us, avx512 ~12.5 us (bench: BM_ntt_{forward,inverse}_limb, CPU time).
 //
 // Thread-safety: immutable after create(); share freely across threads (const methods only).
 // Ownership: owns its tables (O(N) words); copies are deep, moves are cheap.

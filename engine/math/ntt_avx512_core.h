@@ -4,11 +4,14 @@
 // each translation unit compiles its own copy for its own target; the build never sets -m flags.
 //
 // The kernels are templates over an arithmetic policy `A` that the including file defines:
-//   A::Consts             broadcast constants (at least .q and .two_q)
+//   A::Consts             broadcast constants, at least .q and .bound (B, below)
 //   A::Root               one broadcast or per-lane multiplicand with its Shoup quotient
 //   A::consts(q)          -> Consts
 //   A::root(w, wq)        -> Root from operand and quotient vectors (the table's radix)
-//   A::mul_lazy(x, r, c)  -> x * r.w mod q in [0, 2q), for every x < 4q
+//   A::mul_lazy(x, r, c)  -> x * r.w mod q in [0, B), for every x < 2B
+//   A::reduce(x, c)       -> x mod q for x < B
+// B is 2q for IFMA (52-bit lanes, q < 2^50) and 4q for 64-bit lanes (q < 2^61: 8q < 2^64), where
+// mul_lazy skips its last conditional subtraction.
 //
 // Structure (same stage order and roots as the portable path, so the outputs are identical):
 //   forward  one radix-2 stage if the count of stages with gap >= 8 is odd, then radix-4 passes
@@ -17,7 +20,8 @@
 //            block fits kBlockWords, all its remaining stages run before the next block's;
 //   inverse  the mirror image: gap-1/2/4 fused per 16-word chunk, radix-2/radix-4 up to gap N/4,
 //            then the gap-N/2 stage with N^-1 folded in and the output fully reduced.
-// Value ranges are Harvey's: forward in [0, 4q), inverse in [0, 2q), mul_lazy out in [0, 2q).
+// Value ranges are Harvey's with B for 2q: forward in [0, 2B), inverse in [0, B), mul_lazy out in
+// [0, B). Inputs below q (or below 4q forward, 2q inverse, as NttTables documents) are in range.
 //
 // Thread-safety: pure functions of their arguments. Allocation: none.
 #pragma once
@@ -80,22 +84,22 @@ EI_NTT_INLINE Vec broadcast4(const std::uint64_t* p) {
   return _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
 
-// Lazy Cooley-Tukey butterfly: x, y < 4q in and out.
+// Lazy Cooley-Tukey butterfly: x, y < 2B in and out.
 template <class A>
 EI_NTT_INLINE void ct(Vec& x, Vec& y, const typename A::Root& w, const typename A::Consts& c) {
-  const Vec u = sub_if_geq(x, c.two_q);  // [0, 2q)
-  const Vec v = A::mul_lazy(y, w, c);    // [0, 2q)
-  x = add(u, v);                         // [0, 4q)
-  y = sub(add(u, c.two_q), v);           // (0, 4q)
+  const Vec u = sub_if_geq(x, c.bound);  // [0, B)
+  const Vec v = A::mul_lazy(y, w, c);    // [0, B)
+  x = add(u, v);                         // [0, 2B)
+  y = sub(add(u, c.bound), v);           // (0, 2B)
 }
 
-// Lazy Gentleman-Sande butterfly: x, y < 2q in and out.
+// Lazy Gentleman-Sande butterfly: x, y < B in and out.
 template <class A>
 EI_NTT_INLINE void gs(Vec& x, Vec& y, const typename A::Root& w, const typename A::Consts& c) {
-  const Vec s = add(x, y);                // [0, 4q)
-  const Vec d = sub(add(x, c.two_q), y);  // (0, 4q)
-  x = sub_if_geq(s, c.two_q);             // [0, 2q)
-  y = A::mul_lazy(d, w, c);               // [0, 2q)
+  const Vec s = add(x, y);                // [0, 2B)
+  const Vec d = sub(add(x, c.bound), y);  // (0, 2B)
+  x = sub_if_geq(s, c.bound);             // [0, B)
+  y = A::mul_lazy(d, w, c);               // [0, B)
 }
 
 template <class A>
@@ -190,8 +194,8 @@ EI_NTT_SIMD_TARGET void forward_last3(std::uint64_t* data, std::size_t n, std::s
     Vec x1 = _mm512_shuffle_i64x2(x2, y2, 0x44);  // x2.0 x2.1 y2.0 y2.1 (128-bit lanes)
     Vec y1 = _mm512_shuffle_i64x2(x2, y2, 0xEE);  // x2.2 x2.3 y2.2 y2.3
     ct<A>(x1, y1, A::root(load(w1 + 8 * k), load(q1 + 8 * k)), c);
-    x1 = sub_if_geq(sub_if_geq(x1, c.two_q), c.q);
-    y1 = sub_if_geq(sub_if_geq(y1, c.two_q), c.q);
+    x1 = A::reduce(sub_if_geq(x1, c.bound), c);
+    y1 = A::reduce(sub_if_geq(y1, c.bound), c);
     store(p, _mm512_permutex2var_epi64(x1, out_a, y1));
     store(p + 8, _mm512_permutex2var_epi64(x1, out_b, y1));
   }
@@ -352,7 +356,7 @@ EI_NTT_SIMD_TARGET void inverse_core(const NttTables& t, std::uint64_t* data) no
   }
   for (; m > 1; m >>= 2, g <<= 2) inverse_radix4<A>(data, n, m, g, 0, m / 2, w, wq, c);
   // Last stage, one block of gap n/2: x <- (u + v) / N, y <- (u - v) * w / N, fully reduced.
-  // u + v < 4q is a valid mul_lazy input, so no reduction before the multiply.
+  // u + v < 2B is a valid mul_lazy input, so no reduction before the multiply.
   const auto inv_n = broadcast_root<A>(tab, tab + 1, 0);
   const auto inv_n_w = broadcast_root<A>(tab + 2, tab + 3, 0);
   std::uint64_t* x = data;
@@ -361,9 +365,9 @@ EI_NTT_SIMD_TARGET void inverse_core(const NttTables& t, std::uint64_t* data) no
     const Vec u = load(x + j);
     const Vec v = load(y + j);
     const Vec s = A::mul_lazy(add(u, v), inv_n, c);
-    const Vec d = A::mul_lazy(sub(add(u, c.two_q), v), inv_n_w, c);
-    store(x + j, sub_if_geq(s, c.q));
-    store(y + j, sub_if_geq(d, c.q));
+    const Vec d = A::mul_lazy(sub(add(u, c.bound), v), inv_n_w, c);
+    store(x + j, A::reduce(s, c));
+    store(y + j, A::reduce(d, c));
   }
 }
 

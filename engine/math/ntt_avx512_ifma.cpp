@@ -17,7 +17,7 @@ namespace {
 struct IfmaArith {
   struct Consts {
     Vec q;
-    Vec two_q;
+    Vec bound;  // B = 2q: mul_lazy's output bound
     Vec neg_q;  // 2^52 - q
     Vec mask;   // 2^52 - 1
   };
@@ -30,13 +30,15 @@ struct IfmaArith {
     return {set1(q), set1(2 * q), set1((kMask + 1) - q), set1(kMask)};
   }
   EI_NTT_INLINE static Root root(Vec w, Vec wq) { return {w, wq}; }
-  // x * w mod q in [0, 2q). REQUIRES: x < 2^52 (every x < 4q).
+  // x * w mod q in [0, 2q). REQUIRES: x < 2^52 (every x < 4q = 2B).
   EI_NTT_INLINE static Vec mul_lazy(Vec x, const Root& r, const Consts& c) {
     const Vec zero = _mm512_setzero_si512();
     const Vec qhat = _mm512_madd52hi_epu64(zero, x, r.wq);
     const Vec xw = _mm512_madd52lo_epu64(zero, x, r.w);
     return _mm512_and_si512(_mm512_madd52lo_epu64(xw, qhat, c.neg_q), c.mask);
   }
+  // x mod q for x < 2q.
+  EI_NTT_INLINE static Vec reduce(Vec x, const Consts& c) { return sub_if_geq(x, c.q); }
 };
 
 }  // namespace
