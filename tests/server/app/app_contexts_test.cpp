@@ -176,22 +176,29 @@ TEST_F(ContextsTest, BudgetAndExpiry) {
   c.contexts.min_ttl_seconds = 1;
   c.contexts.tombstone_seconds = 1;
   auto app = make_app(c);
-  auto first = app->handle(post("/v1/contexts", context_body("logistic_v1", "1.0.0", nullptr, galois_, 1)));
+  // Everything slow (key generation, encryption) happens before the 1-second TTLs start.
+  const auto partial = keys_bytes(client_->galois_keys({3}));
+  const std::string big_body = context_body("logistic_v1", "1.0.0", nullptr, galois_);
+  const std::string big_short_ttl = context_body("logistic_v1", "1.0.0", nullptr, galois_, 1);
+  const std::string partial_body = context_body("logistic_v1", "1.0.0", nullptr, &partial);
+  auto first = app->handle(post("/v1/contexts", big_body));
   ASSERT_EQ(first.status, 201);
   const std::string id = body_of(first)["context_id"];
-  auto partial = keys_bytes(client_->galois_keys({3}));
-  auto over = app->handle(post("/v1/contexts", context_body("logistic_v1", "1.0.0", nullptr, &partial)));
+  const std::string infer_body = client_->packed_rows_body(random_samples(1, 8, 1), id);
+  auto over = app->handle(post("/v1/contexts", partial_body));
   auto p = expect_problem(over, ErrorCode::CONTEXT_BUDGET_EXCEEDED);
   EXPECT_EQ(p["expected"], c.contexts.budget_bytes);
   EXPECT_EQ(p["got"], galois_->size() + partial.size());
   // Another tenant has its own budget.
-  EXPECT_EQ(app->handle(post("/v1/contexts", context_body("logistic_v1", "1.0.0", nullptr, &partial), {{"X-Tenant-ID", "t2"}})).status, 201);
+  EXPECT_EQ(app->handle(post("/v1/contexts", partial_body, {{"X-Tenant-ID", "t2"}})).status, 201);
+  // Re-registering restarts the TTL with the new ttl_seconds (1 s, the configured minimum here).
+  ASSERT_EQ(app->handle(post("/v1/contexts", big_short_ttl)).status, 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   expect_problem(app->handle(get("/v1/contexts/" + id)), ErrorCode::CONTEXT_EXPIRED);
-  p = expect_problem(app->handle(post("/v1/infer", client_->packed_rows_body(random_samples(1, 8, 1), id))), ErrorCode::CONTEXT_EXPIRED);
+  p = expect_problem(app->handle(post("/v1/infer", infer_body)), ErrorCode::CONTEXT_EXPIRED);
   EXPECT_EQ(p["pointer"], "/context_id");
   // The expired context freed its budget.
-  EXPECT_EQ(app->handle(post("/v1/contexts", context_body("logistic_v1", "1.0.0", nullptr, &partial))).status, 201);
+  EXPECT_EQ(app->handle(post("/v1/contexts", partial_body)).status, 201);
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   expect_problem(app->handle(get("/v1/contexts/" + id)), ErrorCode::UNKNOWN_CONTEXT);
 }

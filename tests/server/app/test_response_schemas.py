@@ -56,6 +56,7 @@ def test_every_response_validates():
         pytest.skip("no dumped exchanges (run the server/app tests with EI_RESPONSE_DUMP_DIR)")
     failures = []
     seen = set()
+    codes = set()
     for x in items:
         route, method, status, body = x["route"], x["method"], x["status"], x.get("body")
         headers = x.get("headers", {})
@@ -64,6 +65,13 @@ def test_every_response_validates():
             failures.append(f"{where}: API-Version header {headers.get('API-Version')!r}")
         if status >= 400:
             schemas = ["schemas/problem.json", "schemas/v1_0/error.json"]
+            if isinstance(body, dict):
+                codes.add(body.get("code"))
+                entry = artifacts.codes_by_name(artifacts.catalogue()).get(body.get("code"))
+                if entry is None or entry["status"] != status:
+                    failures.append(f"{where}: code {body.get('code')} does not have status {status} in errors.yaml")
+                elif entry["retry_after"] and "Retry-After" not in headers:
+                    failures.append(f"{where}: {body.get('code')} without Retry-After")
             if x["content_type"] != "application/problem+json":
                 failures.append(f"{where}: content type {x['content_type']}")
             if isinstance(body, dict) and body.get("request_id") != headers.get("X-Request-ID"):
@@ -86,3 +94,8 @@ def test_every_response_validates():
     # Every operation with a JSON success body was exercised.
     missing = [k for k in OK_SCHEMAS if (k[0], k[1], 2) not in seen]
     assert not missing, missing
+    # Every catalogue code was produced by a request, except INTERNAL (no client input may produce
+    # it) and the transport's own HEADERS_TOO_LARGE and REQUEST_TIMEOUT (App::transport_error is
+    # tested in C++; the transport tests produce them over HTTP).
+    expected = set(artifacts.codes_by_name(artifacts.catalogue())) - {"INTERNAL", "HEADERS_TOO_LARGE", "REQUEST_TIMEOUT"}
+    assert sorted(expected - codes) == []
