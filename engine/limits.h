@@ -35,6 +35,12 @@ inline constexpr std::uint64_t kMaxRelinKeyCount = 14;
 // N = 32768 can exceed this; such sets must be generated with chosen steps.
 inline constexpr std::uint64_t kMaxObjectBytes = std::uint64_t{1} << 30;  // 1 GiB
 
+// Decompression: a compressed object may expand at most kMaxCompressionRatio × its compressed
+// size plus kCompressionSlackBytes (SEAL objects are near-incompressible random residues), so a
+// small hostile payload can never make the engine allocate up to kMaxObjectBytes.
+inline constexpr std::uint64_t kMaxCompressionRatio = 16;
+inline constexpr std::uint64_t kCompressionSlackBytes = std::uint64_t{1} << 20;  // 1 MiB
+
 // SEAL header size, pinned.
 inline constexpr std::size_t kSealHeaderBytes = 16;
 

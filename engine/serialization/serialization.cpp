@@ -262,8 +262,14 @@ Result<std::vector<std::uint8_t>> open_object(std::span<const std::uint8_t> byte
     return Status(Code::LIMIT_EXCEEDED, "object larger than the engine's limit");
   }
   auto payload = bytes.subspan(kHeaderBytes);
-  return decompress(static_cast<Compression>(h.compr_mode), payload,
-                    std::min<std::uint64_t>(max_members, limits::kMaxObjectBytes));
+  std::uint64_t bound = std::min<std::uint64_t>(max_members, limits::kMaxObjectBytes);
+  if (h.compr_mode != static_cast<std::uint8_t>(Compression::none)) {
+    // SEAL objects are uniform residues and barely compress (≤ 2× for 30-bit primes, a little
+    // more for empty Galois entries), so a payload that claims far more is a bomb: cap the
+    // expansion before allocating anything.
+    bound = std::min<std::uint64_t>(bound, limits::kMaxCompressionRatio * payload.size() + limits::kCompressionSlackBytes);
+  }
+  return decompress(static_cast<Compression>(h.compr_mode), payload, bound);
 }
 
 Status expect_consumed(const Reader& r, const char* what) {

@@ -188,6 +188,9 @@ std::vector<Case> cases() {
   add("zstd_truncated_frame", K::kCiphertext, [] { Bytes b = ct_bytes_in(Compression::zstd); b.resize(b.size() - 10); return fix_size(b); }, Code::DECOMPRESSION_FAILED);
   add("zstd_trailing_garbage", K::kCiphertext, [] { Bytes b = ct_bytes_in(Compression::zstd); b.push_back(1); return fix_size(b); }, Code::DECOMPRESSION_FAILED);
   add("zstd_bomb", K::kCiphertext, [] { return wrap(2, zstd_of(bomb_raw())); }, Code::LIMIT_EXCEEDED);
+  // Key sets may legitimately be large (bound 1 GiB), so only the expansion-ratio cap stops this.
+  add("galois_keys_zstd_bomb_ratio", K::kGaloisKeys, [] { return wrap(2, zstd_of(bomb_raw())); }, Code::LIMIT_EXCEEDED);
+  add("relin_keys_zlib_bomb_ratio", K::kRelinKeys, [] { return wrap(1, zlib_of(bomb_raw())); }, Code::LIMIT_EXCEEDED);
   add("zstd_decompresses_to_garbage", K::kCiphertext, [] { return wrap(2, zstd_of(Bytes(100, 7))); }, Code::PARMS_ID_UNKNOWN);
   add("zstd_empty_payload", K::kCiphertext, [] { return wrap(2, Bytes{}); }, Code::DECOMPRESSION_FAILED);
   // --- plaintext and secret key
